@@ -1,0 +1,96 @@
+"""Configuration read from environment variables, with safe local defaults."""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("ONESTOP_INSTANCE", BASE_DIR / "instance"))
+DEV_SECRET_KEY = "dev-onestop-not-secret"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    ENV_NAME = os.environ.get("ONESTOP_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'onestop.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    ONESTOP_TIMEZONE = os.environ.get("ONESTOP_TIMEZONE", "Asia/Ho_Chi_Minh")
+    ONESTOP_BASE_URL = os.environ.get("ONESTOP_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    ONESTOP_SCHEDULER = _bool("ONESTOP_SCHEDULER", True)
+    ONESTOP_SWEEP_MINUTES = _int("ONESTOP_SWEEP_MINUTES", 5)
+    # Working hours of a day, as (start, end) pairs in local time.
+    ONESTOP_WORKING_HOURS = os.environ.get("ONESTOP_WORKING_HOURS", "07:00-11:30,13:30-17:00")
+    # Paper dossiers received after this time are handed over the next working day,
+    # and same-day procedures received after it are due the next working day.
+    ONESTOP_CUTOFF = os.environ.get("ONESTOP_CUTOFF", "15:00")
+    # A dossier is "due soon" this many working hours before its appointment.
+    ONESTOP_DUE_SOON_HOURS = _int("ONESTOP_DUE_SOON_HOURS", 8)
+    ONESTOP_UPLOAD_MAX_BYTES = _int("ONESTOP_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+    ONESTOP_FILES_DIR = os.environ.get("ONESTOP_FILES_DIR", str(INSTANCE_DIR / "files"))
+    ONESTOP_LOGIN_MAX_FAILURES = _int("ONESTOP_LOGIN_MAX_FAILURES", 5)
+    ONESTOP_LOGIN_LOCK_MINUTES = _int("ONESTOP_LOGIN_LOCK_MINUTES", 15)
+    ONESTOP_WEBHOOK_URL = os.environ.get("ONESTOP_WEBHOOK_URL") or None
+    ONESTOP_WEBHOOK_SECRET = os.environ.get("ONESTOP_WEBHOOK_SECRET") or None
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "onestop@localhost")
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    ONESTOP_LOOKUP_LIMIT = os.environ.get("ONESTOP_LOOKUP_LIMIT", "30 per minute")
+    ONESTOP_LOGIN_LIMIT = os.environ.get("ONESTOP_LOGIN_LIMIT", "20 per minute")
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = ONESTOP_TIMEZONE
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "onestop" / "translations")
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = _int("ONESTOP_MAX_REQUEST_BYTES", 25 * 1024 * 1024)
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    ONESTOP_SCHEDULER = False
+    WTF_CSRF_ENABLED = False
+    # Cheap hashing keeps the suite fast; production keeps werkzeug's default (scrypt).
+    ONESTOP_PASSWORD_METHOD = "pbkdf2:sha256:1000"
+    ONESTOP_FILES_DIR = os.environ.get("ONESTOP_TEST_FILES_DIR", "/tmp/onestop-test-files")
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_SERVER = None
+    ONESTOP_WEBHOOK_URL = None
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+def config_for_env(name: str | None = None) -> type[Config]:
+    """Pick the settings class for ONESTOP_ENV."""
+    name = name or os.environ.get("ONESTOP_ENV", "development")
+    return {"production": ProductionConfig, "testing": TestConfig}.get(name, DevelopmentConfig)

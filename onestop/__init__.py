@@ -1,0 +1,147 @@
+"""OneStop (Một cửa): dossiers of Vietnam's one-stop administrative procedures."""
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import DEV_SECRET_KEY, BASE_DIR, config_for_env
+
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+BLUEPRINTS = (
+    # (package under onestop.blueprints, url prefix)
+    ("main", None),
+    ("auth", "/auth"),
+    ("reception", "/reception"),
+    ("processing", "/processing"),
+    ("lookup", "/lookup"),
+    ("reports", "/reports"),
+    ("admin", "/admin"),
+    ("api", "/api/v1"),
+    ("open311", "/open311/v2"),
+)
+LANGUAGES = ("vi", "en")
+
+
+def create_app(config=None) -> Flask:
+    """Build the application; `config` is a settings class or a dict of overrides."""
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(Path(os.environ.get("ONESTOP_INSTANCE", BASE_DIR / "instance"))),
+    )
+    if isinstance(config, dict):
+        app.config.from_object(config_for_env())
+        app.config.update(config)
+    else:
+        app.config.from_object(config or config_for_env())
+    if app.config.get("ENV_NAME") == "production" and app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
+        raise RuntimeError("ONESTOP_ENV=production cần SECRET_KEY riêng (production requires its own SECRET_KEY)")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_commands(app)
+    register_background(app)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Foreign keys on, WAL and a busy timeout so concurrent clerks wait instead of failing."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def select_locale() -> str:
+    """The user's chosen language (session or profile), Vietnamese by default."""
+    chosen = session.get("lang") if request else None
+    if chosen in LANGUAGES:
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
+        return current_user.locale
+    return "vi"
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, directory=str(BASE_DIR / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "warning"
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_timezone=app.config["ONESTOP_TIMEZONE"])
+
+    from .models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+
+def register_blueprints(app: Flask) -> None:
+    for name, prefix in BLUEPRINTS:
+        module = importlib.import_module(f"onestop.blueprints.{name}")
+        app.register_blueprint(module.bp, url_prefix=prefix)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .blueprints.main import errors
+
+    errors.register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from . import templating
+
+    templating.register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)
+
+
+def register_background(app: Flask) -> None:
+    from . import notices, scheduler
+
+    notices.init_app(app)
+    scheduler.init_app(app)

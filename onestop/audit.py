@@ -1,0 +1,33 @@
+"""The audit log: append-only rows for sign-ins, dossier actions, admin changes, exports."""
+from flask import has_request_context, request
+
+from .extensions import db
+from .models import AuditLog
+
+
+def client_ip() -> str | None:
+    if not has_request_context():
+        return None
+    return request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip() or None
+
+
+def record(action: str, *, actor=None, target=None, target_type: str | None = None,
+           target_id=None, details: dict | None = None, actor_name: str | None = None) -> AuditLog:
+    """Add one audit row to the session (flushed with the change it describes)."""
+    if target is not None:
+        target_type = target_type or type(target).__name__.lower()
+        target_id = target_id if target_id is not None else (
+            getattr(target, "code", None) or getattr(target, "identifier", None)
+            or getattr(target, "username", None) or getattr(target, "id", None)
+        )
+    entry = AuditLog(
+        action=action,
+        actor_id=getattr(actor, "id", None),
+        actor_name=actor_name or getattr(actor, "username", None),
+        ip=client_ip(),
+        target_type=target_type,
+        target_id=str(target_id) if target_id is not None else None,
+        details=details,
+    )
+    db.session.add(entry)
+    return entry

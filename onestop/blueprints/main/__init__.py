@@ -1,0 +1,6 @@
+"""Home, health check, language choice and error pages."""
+from flask import Blueprint
+
+bp = Blueprint("main", __name__)
+
+from . import routes  # noqa: E402,F401

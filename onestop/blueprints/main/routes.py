@@ -1,0 +1,55 @@
+from flask import abort, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from ... import LANGUAGES
+from ...extensions import csrf, db
+from . import bp
+
+HOME_BY_ROLE = {
+    "clerk": "reception.index",
+    "specialist": "processing.inbox",
+    "leader": "processing.inbox",
+    "admin": "admin.index",
+}
+
+
+@bp.route("/")
+def index():
+    """Staff land on their own desk; visitors on the public lookup."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("lookup.index"))
+    return redirect(url_for(HOME_BY_ROLE.get(current_user.role, "main.about")))
+
+
+@bp.route("/about")
+@login_required
+def about():
+    return render_template("main/about.html")
+
+
+@bp.route("/healthz")
+@csrf.exempt
+def healthz():
+    """Cheap liveness and database check for load balancers."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        return jsonify(status="ok", db="ok")
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        db.session.rollback()
+        return jsonify(status="error", db="unavailable"), 503
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+def set_language(code: str):
+    """Remember the chosen language in the session (and the profile of a signed-in user)."""
+    if code not in LANGUAGES:
+        abort(404)
+    session["lang"] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    target = request.form.get("next") or url_for("main.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.index")
+    return redirect(target)

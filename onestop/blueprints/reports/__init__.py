@@ -1,0 +1,6 @@
+"""Leaders' dashboard and exports."""
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)
+
+from . import routes  # noqa: E402,F401

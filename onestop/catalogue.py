@@ -1,0 +1,222 @@
+"""The procedure catalogue: checking and importing procedures with their documents and routes."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+
+from .errors import ValidationError
+from .extensions import db
+from .models import Agency, Procedure, ProcedureDocument, RouteStep
+from .text import fold
+
+TIME_UNITS = ("working_days", "working_hours")
+CLOCK_POLICIES = ("restart", "pause")
+CSV_COLUMNS = ("code", "name", "field", "time_limit", "time_unit", "fee", "receiving_agency",
+               "clock_on_supplement", "same_day", "documents", "route")
+
+
+@dataclass
+class ImportResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        return {"created": len(self.created), "updated": len(self.updated), "unchanged": len(self.unchanged)}
+
+
+def _fail(index: int, code, field_name: str, message: str):
+    where = f"mục {index + 1}" + (f" ({code})" if code else "")
+    raise ValidationError(f"{where}, trường “{field_name}”: {message}", field=field_name)
+
+
+def _int(value, index, code, name, minimum=0) -> int:
+    if isinstance(value, bool):
+        _fail(index, code, name, "phải là số nguyên")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        _fail(index, code, name, "phải là số nguyên")
+    if isinstance(value, float) and value != number:
+        _fail(index, code, name, "phải là số nguyên")
+    if number < minimum:
+        _fail(index, code, name, f"phải lớn hơn hoặc bằng {minimum}")
+    return number
+
+
+def _text(value, index, code, name, max_len) -> str:
+    if not isinstance(value, str) or not value.strip():
+        _fail(index, code, name, "là bắt buộc")
+    value = " ".join(value.split())
+    if len(value) > max_len:
+        _fail(index, code, name, f"dài quá {max_len} ký tự")
+    return value
+
+
+def check_entry(index: int, entry, agencies: dict[str, Agency]) -> dict:
+    """Validate one catalogue entry; the error names the entry and the field."""
+    if not isinstance(entry, dict):
+        _fail(index, None, "(mục)", "phải là một đối tượng JSON")
+    code = _text(entry.get("code"), index, None, "code", 40)
+    name = _text(entry.get("name"), index, code, "name", 500)
+    field_name = _text(entry.get("field"), index, code, "field", 200)
+    time_limit = _int(entry.get("time_limit"), index, code, "time_limit", minimum=1)
+    time_unit = entry.get("time_unit", "working_days")
+    if time_unit not in TIME_UNITS:
+        _fail(index, code, "time_unit", "phải là working_days hoặc working_hours")
+    fee = _int(entry.get("fee", 0), index, code, "fee")
+    receiving = entry.get("receiving_agency")
+    if receiving not in agencies:
+        _fail(index, code, "receiving_agency", f"không có cơ quan mã “{receiving}”")
+    policy = entry.get("clock_on_supplement", "restart")
+    if policy not in CLOCK_POLICIES:
+        _fail(index, code, "clock_on_supplement", "phải là restart hoặc pause")
+    same_day = bool(entry.get("same_day", False))
+    documents = entry.get("documents", [])
+    if not isinstance(documents, list):
+        _fail(index, code, "documents", "phải là một danh sách")
+    docs = []
+    for j, doc in enumerate(documents):
+        if not isinstance(doc, dict):
+            _fail(index, code, f"documents[{j}]", "phải là một đối tượng")
+        docs.append({
+            "name": _text(doc.get("name"), index, code, f"documents[{j}].name", 500),
+            "originals": _int(doc.get("originals", 1), index, code, f"documents[{j}].originals"),
+            "copies": _int(doc.get("copies", 0), index, code, f"documents[{j}].copies"),
+        })
+    route = entry.get("route")
+    if not isinstance(route, list) or not route:
+        _fail(index, code, "route", "phải có ít nhất một bước")
+    steps = []
+    for j, step in enumerate(route):
+        if not isinstance(step, dict):
+            _fail(index, code, f"route[{j}]", "phải là một đối tượng")
+        agency = step.get("agency")
+        if agency not in agencies:
+            _fail(index, code, f"route[{j}].agency", f"không có cơ quan mã “{agency}”")
+        steps.append({
+            "agency": agency,
+            "time": _int(step.get("time"), index, code, f"route[{j}].time", minimum=0),
+            "task": step.get("task") if isinstance(step.get("task"), str) else None,
+        })
+    total = sum(s["time"] for s in steps)
+    if total != time_limit:
+        _fail(index, code, "route",
+              f"tổng thời gian các bước ({total}) phải bằng thời hạn giải quyết ({time_limit})")
+    result_location = entry.get("result_location")
+    return {
+        "code": code, "name": name, "field": field_name, "time_limit": time_limit, "time_unit": time_unit,
+        "fee": fee, "receiving_agency": receiving, "clock_on_supplement": policy, "same_day": same_day,
+        "documents": docs, "route": steps,
+        "result_location": result_location if isinstance(result_location, str) else None,
+    }
+
+
+def serialize(procedure: Procedure) -> dict:
+    """The catalogue entry of a procedure (the import format)."""
+    return {
+        "code": procedure.code, "name": procedure.name, "field": procedure.field,
+        "time_limit": procedure.time_limit, "time_unit": procedure.time_unit, "fee": procedure.fee,
+        "receiving_agency": procedure.receiving_agency.identifier,
+        "clock_on_supplement": procedure.clock_on_supplement, "same_day": procedure.same_day,
+        "documents": [{"name": d.name, "originals": d.originals, "copies": d.copies} for d in procedure.documents],
+        "route": [{"agency": s.agency.identifier, "time": s.time, "task": s.task} for s in procedure.route],
+        "result_location": procedure.result_location,
+    }
+
+
+def apply_entry(procedure: Procedure, entry: dict, agencies: dict[str, Agency]) -> None:
+    """Write a checked entry onto a procedure, replacing its documents and route."""
+    procedure.code = entry["code"]
+    procedure.name = entry["name"]
+    procedure.name_search = fold(f"{entry['code']} {entry['name']}")
+    procedure.field = entry["field"]
+    procedure.time_limit = entry["time_limit"]
+    procedure.time_unit = entry["time_unit"]
+    procedure.fee = entry["fee"]
+    procedure.receiving_agency = agencies[entry["receiving_agency"]]
+    procedure.clock_on_supplement = entry["clock_on_supplement"]
+    procedure.same_day = entry["same_day"]
+    procedure.result_location = entry["result_location"]
+    procedure.documents = [
+        ProcedureDocument(position=i, name=d["name"], originals=d["originals"], copies=d["copies"])
+        for i, d in enumerate(entry["documents"])
+    ]
+    procedure.route = [
+        RouteStep(position=i, agency=agencies[s["agency"]], time=s["time"], task=s["task"])
+        for i, s in enumerate(entry["route"])
+    ]
+
+
+def import_entries(entries) -> ImportResult:
+    """Create or update procedures from catalogue entries; all or nothing; flushes."""
+    if not isinstance(entries, list):
+        raise ValidationError("Tệp danh mục phải là một danh sách (JSON array) các thủ tục.", field="file")
+    agencies = {a.identifier: a for a in db.session.execute(db.select(Agency)).scalars()}
+    checked = [check_entry(i, e, agencies) for i, e in enumerate(entries)]
+    seen = set()
+    for i, entry in enumerate(checked):
+        if entry["code"] in seen:
+            _fail(i, entry["code"], "code", "bị trùng trong tệp")
+        seen.add(entry["code"])
+    result = ImportResult()
+    for entry in checked:
+        procedure = db.session.execute(db.select(Procedure).filter_by(code=entry["code"])).scalar_one_or_none()
+        if procedure is None:
+            procedure = Procedure()
+            apply_entry(procedure, entry, agencies)
+            db.session.add(procedure)
+            result.created.append(entry["code"])
+        elif serialize(procedure) == entry:
+            result.unchanged.append(entry["code"])
+        else:
+            apply_entry(procedure, entry, agencies)
+            result.updated.append(entry["code"])
+    db.session.flush()
+    return result
+
+
+def parse_csv(text: str) -> list[dict]:
+    """CSV with the columns of CSV_COLUMNS; documents as "name|originals|copies; ..." and
+    route as "agency|time; ..."."""
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in ("code", "name", "field", "time_limit", "receiving_agency", "route")
+               if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationError(f"Tệp CSV thiếu cột: {', '.join(missing)}.", field="file")
+    entries = []
+    for row in reader:
+        docs = []
+        for part in filter(None, (p.strip() for p in (row.get("documents") or "").split(";"))):
+            name, *counts = [x.strip() for x in part.split("|")]
+            docs.append({"name": name, "originals": counts[0] if counts else 1,
+                         "copies": counts[1] if len(counts) > 1 else 0})
+        route = []
+        for part in filter(None, (p.strip() for p in (row.get("route") or "").split(";"))):
+            agency, _, time = (x.strip() for x in part.partition("|"))
+            route.append({"agency": agency, "time": time})
+        entries.append({
+            "code": row.get("code"), "name": row.get("name"), "field": row.get("field"),
+            "time_limit": row.get("time_limit"), "time_unit": row.get("time_unit") or "working_days",
+            "fee": row.get("fee") or 0, "receiving_agency": row.get("receiving_agency"),
+            "clock_on_supplement": row.get("clock_on_supplement") or "restart",
+            "same_day": (row.get("same_day") or "").strip().lower() in ("1", "true", "yes", "có"),
+            "documents": docs, "route": route,
+        })
+    return entries
+
+
+def load_file(name: str, content: bytes) -> list:
+    """Entries from a JSON or CSV catalogue file (by extension or content)."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError("Tệp phải được mã hóa UTF-8.", field="file") from None
+    if name.lower().endswith(".csv"):
+        return parse_csv(text)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"Tệp JSON không hợp lệ (dòng {exc.lineno}, cột {exc.colno}).", field="file") from None

@@ -1,0 +1,5 @@
+"""`onestop generate`."""
+
+
+def register(group):
+    pass

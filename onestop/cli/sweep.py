@@ -1,0 +1,5 @@
+"""`onestop sweep`."""
+
+
+def register(group):
+    pass

@@ -1,0 +1,43 @@
+"""Dossier codes `<unit>-<YYMMDD>-<NNNN>` (Circular 01/2018/TT-VPCP Art. 19) and lookup keys."""
+import secrets
+from datetime import date
+
+from .extensions import db
+from .models import Agency, CodeSequence
+
+# No 0/O, 1/I/L: the key is read off paper and typed on a phone.
+KEY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+KEY_LENGTH = 8
+
+
+def next_number(agency_id: int, day: date) -> int:
+    """Take the next number of the unit's day in the current transaction.
+
+    One upsert with RETURNING: the row lock serialises concurrent clerks, and a
+    rolled-back intake gives its number back, so numbers have no gaps.
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(CodeSequence).values(agency_id=agency_id, day=day, last_value=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[CodeSequence.agency_id, CodeSequence.day],
+        set_={"last_value": CodeSequence.last_value + 1},
+    ).returning(CodeSequence.last_value)
+    return db.session.execute(stmt).scalar_one()
+
+
+def format_code(identifier: str, day: date, number: int) -> str:
+    return f"{identifier}-{day:%y%m%d}-{number:04d}"
+
+
+def allocate_code(agency: Agency, day: date) -> str:
+    """A new dossier code for the receiving unit on that (local) day."""
+    return format_code(agency.identifier, day, next_number(agency.id, day))
+
+
+def new_lookup_key() -> str:
+    return "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH))
+

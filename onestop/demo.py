@@ -1,0 +1,157 @@
+"""Demo data: a small province with its one-stop centre, departments, districts and communes."""
+from __future__ import annotations
+
+from . import accounts, catalogue
+from .agencies import get_by_identifier
+from .extensions import db
+from .models import Agency, Procedure, User
+
+PROVINCE = "000.00.00.H56"
+CENTER = "000.00.17.H56"
+DEPT_CONSTRUCTION = "000.00.21.H56"
+DEPT_ENVIRONMENT = "000.00.22.H56"
+DEPT_PLANNING = "000.00.23.H56"
+DEPT_JUSTICE = "000.00.24.H56"
+DISTRICT_A = "000.00.31.H56"
+DISTRICT_B = "000.00.32.H56"
+COMMUNE_A1 = "000.01.31.H56"
+
+AGENCIES = [
+    # identifier, name, parent, kind
+    (PROVINCE, "UBND tỉnh Sơn Hà", None, "province"),
+    (CENTER, "Trung tâm Phục vụ hành chính công tỉnh Sơn Hà", PROVINCE, "center"),
+    (DEPT_CONSTRUCTION, "Sở Xây dựng", PROVINCE, "department"),
+    (DEPT_ENVIRONMENT, "Sở Tài nguyên và Môi trường", PROVINCE, "department"),
+    (DEPT_PLANNING, "Sở Kế hoạch và Đầu tư", PROVINCE, "department"),
+    (DEPT_JUSTICE, "Sở Tư pháp", PROVINCE, "department"),
+    (DISTRICT_A, "UBND huyện Tân Phú", PROVINCE, "district"),
+    (COMMUNE_A1, "UBND xã Phú Lộc", DISTRICT_A, "commune"),
+    ("000.02.31.H56", "UBND xã Phú Thạnh", DISTRICT_A, "commune"),
+    (DISTRICT_B, "UBND huyện Long Hòa", PROVINCE, "district"),
+    ("000.01.32.H56", "UBND xã Long Bình", DISTRICT_B, "commune"),
+    ("000.02.32.H56", "UBND xã Long Sơn", DISTRICT_B, "commune"),
+]
+
+DEMO_PASSWORD = "onestop2026"
+
+USERS = [
+    # username, role, agency, full name
+    ("admin", "admin", PROVINCE, "Nguyễn Quản Trị"),
+    ("tiepnhan", "clerk", CENTER, "Trần Thị Tiếp Nhận"),
+    ("chuyenvien", "specialist", DEPT_CONSTRUCTION, "Lê Văn Chuyên"),
+    ("lanhdao", "leader", DEPT_CONSTRUCTION, "Phạm Minh Lãnh"),
+    ("chuyenvien.tnmt", "specialist", DEPT_ENVIRONMENT, "Đỗ Thu Hà"),
+    ("lanhdao.tnmt", "leader", DEPT_ENVIRONMENT, "Vũ Đức Long"),
+    ("chuyenvien.khdt", "specialist", DEPT_PLANNING, "Hoàng Anh Tuấn"),
+    ("chuyenvien.tp", "specialist", DEPT_JUSTICE, "Bùi Thị Lan"),
+    ("tiepnhan.tanphu", "clerk", DISTRICT_A, "Ngô Văn Bình"),
+    ("chuyenvien.tanphu", "specialist", DISTRICT_A, "Đặng Thị Mai"),
+    ("tiepnhan.phuloc", "clerk", COMMUNE_A1, "Lý Văn Hùng"),
+    ("chuyenvien.phuloc", "specialist", COMMUNE_A1, "Phan Thị Hoa"),
+]
+
+PROCEDURES = [
+    {"code": "1.009994", "name": "Cấp giấy phép xây dựng nhà ở riêng lẻ", "field": "Xây dựng",
+     "time_limit": 15, "time_unit": "working_days", "fee": 75000, "receiving_agency": CENTER,
+     "clock_on_supplement": "restart",
+     "result_location": "Quầy số 3, Trung tâm Phục vụ hành chính công tỉnh",
+     "documents": [
+         {"name": "Đơn đề nghị cấp giấy phép xây dựng (Mẫu số 01)", "originals": 1, "copies": 0},
+         {"name": "Giấy chứng nhận quyền sử dụng đất", "originals": 0, "copies": 1},
+         {"name": "Bản vẽ thiết kế xây dựng", "originals": 2, "copies": 0},
+     ],
+     "route": [{"agency": DEPT_CONSTRUCTION, "time": 15, "task": "Thẩm định, cấp giấy phép"}]},
+    {"code": "1.004227", "name": "Cấp giấy phép khai thác, sử dụng nước dưới đất",
+     "field": "Tài nguyên nước", "time_limit": 25, "time_unit": "working_days", "fee": 600000,
+     "receiving_agency": CENTER, "clock_on_supplement": "pause",
+     "result_location": "Quầy số 5, Trung tâm Phục vụ hành chính công tỉnh",
+     "documents": [
+         {"name": "Đơn đề nghị cấp giấy phép", "originals": 1, "copies": 0},
+         {"name": "Báo cáo kết quả thăm dò nước dưới đất", "originals": 1, "copies": 1},
+         {"name": "Kết quả phân tích chất lượng nguồn nước", "originals": 1, "copies": 0},
+     ],
+     "route": [{"agency": DEPT_ENVIRONMENT, "time": 20, "task": "Thẩm định hồ sơ, kiểm tra thực địa"},
+               {"agency": DEPT_CONSTRUCTION, "time": 5, "task": "Cho ý kiến về công trình"}]},
+    {"code": "2.001610", "name": "Đăng ký thành lập doanh nghiệp tư nhân",
+     "field": "Thành lập và hoạt động doanh nghiệp", "time_limit": 3, "time_unit": "working_days",
+     "fee": 50000, "receiving_agency": CENTER, "clock_on_supplement": "restart",
+     "documents": [
+         {"name": "Giấy đề nghị đăng ký doanh nghiệp", "originals": 1, "copies": 0},
+         {"name": "Bản sao giấy tờ pháp lý của chủ doanh nghiệp", "originals": 0, "copies": 1},
+     ],
+     "route": [{"agency": DEPT_PLANNING, "time": 3, "task": "Xem xét, cấp đăng ký doanh nghiệp"}]},
+    {"code": "1.001756", "name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam",
+     "field": "Lý lịch tư pháp", "time_limit": 10, "time_unit": "working_days", "fee": 200000,
+     "receiving_agency": CENTER, "clock_on_supplement": "restart",
+     "documents": [
+         {"name": "Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp", "originals": 1, "copies": 0},
+         {"name": "Bản chụp giấy tờ tùy thân", "originals": 0, "copies": 1},
+     ],
+     "route": [{"agency": DEPT_JUSTICE, "time": 10, "task": "Tra cứu, xác minh, cấp phiếu"}]},
+    {"code": "2.000815", "name": "Chứng thực bản sao từ bản chính giấy tờ, văn bản",
+     "field": "Chứng thực", "time_limit": 1, "time_unit": "working_days", "same_day": True,
+     "fee": 2000, "receiving_agency": COMMUNE_A1, "clock_on_supplement": "restart",
+     "documents": [{"name": "Bản chính giấy tờ cần chứng thực", "originals": 1, "copies": 1}],
+     "route": [{"agency": COMMUNE_A1, "time": 1, "task": "Chứng thực"}]},
+    {"code": "1.001193", "name": "Đăng ký khai sinh", "field": "Hộ tịch",
+     "time_limit": 1, "time_unit": "working_days", "same_day": True, "fee": 0,
+     "receiving_agency": COMMUNE_A1, "clock_on_supplement": "restart",
+     "documents": [
+         {"name": "Tờ khai đăng ký khai sinh", "originals": 1, "copies": 0},
+         {"name": "Giấy chứng sinh", "originals": 1, "copies": 0},
+     ],
+     "route": [{"agency": COMMUNE_A1, "time": 1, "task": "Đăng ký, cấp giấy khai sinh"}]},
+    {"code": "2.000986", "name": "Chứng thực chữ ký trong giấy tờ, văn bản", "field": "Chứng thực",
+     "time_limit": 4, "time_unit": "working_hours", "fee": 10000, "receiving_agency": COMMUNE_A1,
+     "clock_on_supplement": "restart",
+     "documents": [{"name": "Giấy tờ, văn bản cần chứng thực chữ ký", "originals": 1, "copies": 0}],
+     "route": [{"agency": COMMUNE_A1, "time": 4, "task": "Chứng thực chữ ký"}]},
+    {"code": "2.000720", "name": "Đăng ký thành lập hộ kinh doanh", "field": "Thành lập và hoạt động hộ kinh doanh",
+     "time_limit": 3, "time_unit": "working_days", "fee": 100000, "receiving_agency": DISTRICT_A,
+     "clock_on_supplement": "restart",
+     "documents": [
+         {"name": "Giấy đề nghị đăng ký hộ kinh doanh", "originals": 1, "copies": 0},
+         {"name": "Bản sao giấy tờ pháp lý của cá nhân", "originals": 0, "copies": 1},
+     ],
+     "route": [{"agency": DISTRICT_A, "time": 3, "task": "Cấp giấy chứng nhận đăng ký hộ kinh doanh"}]},
+    {"code": "1.003003", "name": "Cho phép chuyển mục đích sử dụng đất đối với hộ gia đình, cá nhân",
+     "field": "Đất đai", "time_limit": 15, "time_unit": "working_days", "fee": 0,
+     "receiving_agency": DISTRICT_A, "clock_on_supplement": "pause",
+     "documents": [
+         {"name": "Đơn xin chuyển mục đích sử dụng đất", "originals": 1, "copies": 0},
+         {"name": "Giấy chứng nhận quyền sử dụng đất", "originals": 1, "copies": 0},
+     ],
+     "route": [{"agency": DISTRICT_A, "time": 10, "task": "Thẩm định nhu cầu sử dụng đất"},
+               {"agency": DEPT_ENVIRONMENT, "time": 5, "task": "Xác định giá đất cụ thể"}]},
+    {"code": "1.010725", "name": "Thẩm định thiết kế xây dựng triển khai sau thiết kế cơ sở",
+     "field": "Xây dựng", "time_limit": 30, "time_unit": "working_days", "fee": 1500000,
+     "receiving_agency": CENTER, "clock_on_supplement": "restart",
+     "documents": [
+         {"name": "Tờ trình thẩm định thiết kế", "originals": 1, "copies": 0},
+         {"name": "Hồ sơ thiết kế xây dựng", "originals": 1, "copies": 0},
+         {"name": "Báo cáo đánh giá tác động môi trường đã phê duyệt", "originals": 0, "copies": 1},
+     ],
+     "route": [{"agency": DEPT_CONSTRUCTION, "time": 20, "task": "Thẩm định thiết kế"},
+               {"agency": DEPT_ENVIRONMENT, "time": 7, "task": "Cho ý kiến về môi trường"},
+               {"agency": DEPT_CONSTRUCTION, "time": 3, "task": "Tổng hợp, trả kết quả thẩm định"}]},
+]
+
+
+def load(password: str = DEMO_PASSWORD) -> dict:
+    """Create what is missing of the demo province; returns counts of what was added."""
+    added = {"agencies": 0, "users": 0, "procedures": 0}
+    for identifier, name, parent, kind in AGENCIES:
+        if get_by_identifier(identifier) is None:
+            db.session.add(Agency(identifier=identifier, name=name, kind=kind,
+                                  parent=get_by_identifier(parent) if parent else None))
+            db.session.flush()
+            added["agencies"] += 1
+    for username, role, agency, full_name in USERS:
+        if db.session.execute(db.select(User.id).filter_by(username=username)).first() is None:
+            accounts.create_user(username, role=role, agency_identifier=agency, full_name=full_name,
+                                 password=password)
+            added["users"] += 1
+    existing = set(db.session.execute(db.select(Procedure.code)).scalars())
+    result = catalogue.import_entries([p for p in PROCEDURES if p["code"] not in existing])
+    added["procedures"] = len(result.created)
+    return added

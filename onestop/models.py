@@ -1,0 +1,580 @@
+"""Database models: agencies, staff, procedures, dossiers and their history."""
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Stores aware datetimes as naive UTC and gives them back aware (UTC).
+
+    One representation on SQLite and PostgreSQL keeps comparisons in SQL exact.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):  # raw SQL on SQLite
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Role(str, enum.Enum):
+    ADMIN = "admin"
+    CLERK = "clerk"
+    SPECIALIST = "specialist"
+    LEADER = "leader"
+
+
+ROLE_LABELS = {
+    "admin": "Quản trị hệ thống",
+    "clerk": "Cán bộ tiếp nhận",
+    "specialist": "Chuyên viên",
+    "leader": "Lãnh đạo",
+}
+
+AGENCY_KINDS = {
+    "province": "UBND tỉnh",
+    "center": "Trung tâm Phục vụ hành chính công",
+    "department": "Sở, ban, ngành",
+    "district": "UBND cấp huyện",
+    "commune": "UBND cấp xã",
+    "office": "Phòng, đơn vị",
+}
+
+
+class Agency(db.Model):
+    __tablename__ = "agencies"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    identifier: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(255))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(20), default="department")
+    parent_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("agencies.id"), index=True
+    )
+    address: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
+    phone: so.Mapped[Optional[str]] = so.mapped_column(sa.String(40))
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+
+    parent: so.Mapped[Optional[Agency]] = so.relationship(remote_side=[id], back_populates="children")
+    children: so.Mapped[list[Agency]] = so.relationship(back_populates="parent")
+
+    def __repr__(self) -> str:
+        return f"<Agency {self.identifier}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    full_name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    email: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
+    role: so.Mapped[str] = so.mapped_column(sa.String(20))
+    agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
+    failed_logins: so.Mapped[int] = so.mapped_column(default=0)
+    locked_until: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    locale: so.Mapped[Optional[str]] = so.mapped_column(sa.String(8))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    agency: so.Mapped[Agency] = so.relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        from flask import current_app, has_app_context
+
+        method = "scrypt"
+        if has_app_context():
+            method = current_app.config.get("ONESTOP_PASSWORD_METHOD", method)
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    prefix: so.Mapped[str] = so.mapped_column(sa.String(12))
+    name: so.Mapped[Optional[str]] = so.mapped_column(sa.String(120))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    revoked_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+
+    user: so.Mapped[User] = so.relationship()
+
+
+class Procedure(db.Model):
+    __tablename__ = "procedures"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(500))
+    name_search: so.Mapped[str] = so.mapped_column(sa.String(600), default="")
+    field: so.Mapped[str] = so.mapped_column(sa.String(200), index=True)
+    time_limit: so.Mapped[int] = so.mapped_column()
+    time_unit: so.Mapped[str] = so.mapped_column(sa.String(20), default="working_days")
+    same_day: so.Mapped[bool] = so.mapped_column(default=False)
+    fee: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    receiving_agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    clock_on_supplement: so.Mapped[str] = so.mapped_column(sa.String(10), default="restart")
+    result_location: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    receiving_agency: so.Mapped[Agency] = so.relationship()
+    documents: so.Mapped[list[ProcedureDocument]] = so.relationship(
+        order_by="ProcedureDocument.position", cascade="all, delete-orphan",
+        back_populates="procedure",
+    )
+    route: so.Mapped[list[RouteStep]] = so.relationship(
+        order_by="RouteStep.position", cascade="all, delete-orphan", back_populates="procedure",
+    )
+
+    @property
+    def is_interagency(self) -> bool:
+        return len({step.agency_id for step in self.route}) > 1
+
+    @property
+    def time_label(self) -> str:
+        if self.same_day:
+            return "Trong ngày"
+        unit = "giờ làm việc" if self.time_unit == "working_hours" else "ngày làm việc"
+        return f"{self.time_limit} {unit}"
+
+
+class ProcedureDocument(db.Model):
+    __tablename__ = "procedure_documents"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    procedure_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("procedures.id"), index=True)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    name: so.Mapped[str] = so.mapped_column(sa.String(500))
+    originals: so.Mapped[int] = so.mapped_column(default=1)
+    copies: so.Mapped[int] = so.mapped_column(default=0)
+
+    procedure: so.Mapped[Procedure] = so.relationship(back_populates="documents")
+
+
+class RouteStep(db.Model):
+    __tablename__ = "route_steps"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    procedure_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("procedures.id"), index=True)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"))
+    time: so.Mapped[int] = so.mapped_column()
+    task: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
+
+    procedure: so.Mapped[Procedure] = so.relationship(back_populates="route")
+    agency: so.Mapped[Agency] = so.relationship()
+
+
+class Status(str, enum.Enum):
+    SUBMITTED = "submitted"
+    RECEIVED = "received"
+    NOT_ACCEPTED = "not_accepted"
+    PROCESSING = "processing"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    AWAITING_PAYMENT = "awaiting_payment"
+    WITHDRAWN = "withdrawn"
+    STOPPED = "stopped"
+    RESULT_READY = "result_ready"
+    RETURNED = "returned"
+
+
+STATUS_CODES = {
+    "submitted": 1, "received": 2, "not_accepted": 3, "processing": 4,
+    "supplement_requested": 5, "awaiting_payment": 6, "withdrawn": 7, "stopped": 8,
+    "result_ready": 9, "returned": 10,
+}
+STATUS_LABELS = {
+    "submitted": "Mới đăng ký",
+    "received": "Được tiếp nhận",
+    "not_accepted": "Không được tiếp nhận",
+    "processing": "Đang xử lý",
+    "supplement_requested": "Yêu cầu bổ sung giấy tờ",
+    "awaiting_payment": "Yêu cầu thực hiện nghĩa vụ tài chính",
+    "withdrawn": "Công dân yêu cầu rút hồ sơ",
+    "stopped": "Dừng xử lý",
+    "result_ready": "Đã xử lý xong",
+    "returned": "Đã trả kết quả",
+}
+# Statuses in which the dossier is still in the hands of the administration.
+OPEN_STATUSES = ("submitted", "received", "processing", "supplement_requested", "awaiting_payment")
+# Statuses in which the processing clock runs (the sweep watches these).
+CLOCK_STATUSES = ("received", "processing")
+FINISHED_STATUSES = ("not_accepted", "withdrawn", "stopped", "result_ready", "returned")
+
+CHANNELS = {"counter": 1, "online": 2, "postal": 3}
+CHANNEL_LABELS = {"counter": "Trực tiếp", "online": "Trực tuyến", "postal": "Bưu chính công ích"}
+
+DEADLINE_LABELS = {
+    "on_time": "Trong hạn",
+    "due_soon": "Sắp đến hạn",
+    "overdue": "Quá hạn",
+    "early": "Trước hạn",
+    "late": "Trễ hạn",
+}
+FINISHED_DEADLINE_LABELS = {"on_time": "Đúng hạn", "early": "Trước hạn", "late": "Trễ hạn"}
+STEP_RESULT_LABELS = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn"}
+
+
+class Dossier(db.Model):
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        sa.Index("ix_dossiers_agency_status_due", "current_agency_id", "status", "due_at", "id"),
+        sa.Index("ix_dossiers_agency_received", "current_agency_id", "received_at", "id"),
+        sa.Index("ix_dossiers_status_due", "status", "due_at"),
+        sa.Index("ix_dossiers_receiving_received", "receiving_agency_id", "received_at", "id"),
+        sa.Index("ix_dossiers_received_at", "received_at"),
+        sa.Index("ix_dossiers_finished_at", "finished_at"),
+        sa.Index("ix_dossiers_procedure", "procedure_id", "received_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(60), unique=True)
+    lookup_key: so.Mapped[str] = so.mapped_column(sa.String(16))
+    procedure_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("procedures.id"))
+    receiving_agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"))
+    current_agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"))
+    current_step_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("dossier_steps.id", use_alter=True)
+    )
+    assignee_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    status: so.Mapped[str] = so.mapped_column(sa.String(24))
+    channel: so.Mapped[str] = so.mapped_column(sa.String(10))
+
+    applicant_name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    applicant_id_number: so.Mapped[Optional[str]] = so.mapped_column(sa.String(20), index=True)
+    applicant_phone: so.Mapped[Optional[str]] = so.mapped_column(sa.String(20))
+    applicant_email: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
+    applicant_address: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
+    applicant_tax_code: so.Mapped[Optional[str]] = so.mapped_column(sa.String(20))
+    # Lower-case, diacritic-free "code name" used by searches (see text.fold).
+    search_text: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+
+    fee: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    sets: so.Mapped[int] = so.mapped_column(default=1)
+    note: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+
+    received_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    clock_started_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    handover_due_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    due_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    original_due_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    apology_reason: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+    paused_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    supplement_count: so.Mapped[int] = so.mapped_column(default=0)
+    payment_amount: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
+    finished_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    finish_state: so.Mapped[Optional[str]] = so.mapped_column(sa.String(10))
+    returned_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    collected_by: so.Mapped[Optional[str]] = so.mapped_column(sa.String(200))
+    collected_id_number: so.Mapped[Optional[str]] = so.mapped_column(sa.String(20))
+    # Set by the deadline sweep: 0 nothing, 1 due soon flagged, 2 overdue flagged.
+    alert_level: so.Mapped[int] = so.mapped_column(sa.SmallInteger, default=0)
+    digitised: so.Mapped[bool] = so.mapped_column(default=False)
+    electronic_result: so.Mapped[bool] = so.mapped_column(default=False)
+
+    created_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    version: so.Mapped[int] = so.mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    procedure: so.Mapped[Procedure] = so.relationship()
+    receiving_agency: so.Mapped[Agency] = so.relationship(foreign_keys=[receiving_agency_id])
+    current_agency: so.Mapped[Agency] = so.relationship(foreign_keys=[current_agency_id])
+    assignee: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[assignee_id])
+    created_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[created_by_id])
+    documents: so.Mapped[list[DossierDocument]] = so.relationship(
+        order_by="DossierDocument.position", cascade="all, delete-orphan", back_populates="dossier"
+    )
+    steps: so.Mapped[list[DossierStep]] = so.relationship(
+        order_by="DossierStep.seq", cascade="all, delete-orphan", back_populates="dossier",
+        foreign_keys="DossierStep.dossier_id",
+    )
+    current_step: so.Mapped[Optional[DossierStep]] = so.relationship(
+        foreign_keys=[current_step_id], post_update=True
+    )
+    events: so.Mapped[list[DossierEvent]] = so.relationship(
+        order_by="DossierEvent.id", cascade="all, delete-orphan", back_populates="dossier"
+    )
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def status_code(self) -> int:
+        return STATUS_CODES[self.status]
+
+    @property
+    def channel_label(self) -> str:
+        return CHANNEL_LABELS.get(self.channel, self.channel)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Dossier {self.code} {self.status}>"
+
+
+class DossierDocument(db.Model):
+    __tablename__ = "dossier_documents"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    dossier_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("dossiers.id"), index=True)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    name: so.Mapped[str] = so.mapped_column(sa.String(500))
+    originals: so.Mapped[int] = so.mapped_column(default=0)
+    copies: so.Mapped[int] = so.mapped_column(default=0)
+    certified_copies: so.Mapped[int] = so.mapped_column(default=0)
+
+    dossier: so.Mapped[Dossier] = so.relationship(back_populates="documents")
+
+
+class DossierStep(db.Model):
+    """One agency's turn with a dossier: the desk's hand-over or a route step."""
+
+    __tablename__ = "dossier_steps"
+    __table_args__ = (
+        sa.Index("ix_dossier_steps_dossier_seq", "dossier_id", "seq"),
+        sa.Index("ix_dossier_steps_agency_result", "agency_id", "result"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    dossier_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("dossiers.id"))
+    seq: so.Mapped[int] = so.mapped_column()
+    agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(10), default="route")  # desk|route|extra
+    task: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
+    share: so.Mapped[int] = so.mapped_column(default=0)
+    started_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    due_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    finished_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    result: so.Mapped[Optional[str]] = so.mapped_column(sa.String(10))
+    given_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    received_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    handed_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    note: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+    alert_level: so.Mapped[int] = so.mapped_column(sa.SmallInteger, default=0)
+
+    dossier: so.Mapped[Dossier] = so.relationship(back_populates="steps", foreign_keys=[dossier_id])
+    agency: so.Mapped[Agency] = so.relationship()
+    given_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[given_by_id])
+    handed_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[handed_by_id])
+
+    @property
+    def result_label(self) -> str:
+        return STEP_RESULT_LABELS.get(self.result or "", "")
+
+
+ACTION_LABELS = {
+    "intake": "Tiếp nhận hồ sơ",
+    "submit": "Đăng ký trực tuyến",
+    "accept": "Tiếp nhận hồ sơ",
+    "refuse": "Từ chối tiếp nhận",
+    "forward": "Chuyển xử lý",
+    "request_supplement": "Yêu cầu bổ sung hồ sơ",
+    "supplement_received": "Nhận hồ sơ bổ sung",
+    "request_payment": "Yêu cầu thực hiện nghĩa vụ tài chính",
+    "payment_received": "Đã thực hiện nghĩa vụ tài chính",
+    "stop": "Dừng xử lý",
+    "complete": "Hoàn thành xử lý, chuyển trả kết quả",
+    "return": "Trả kết quả",
+    "withdraw": "Công dân rút hồ sơ",
+    "apologize": "Xin lỗi và hẹn lại ngày trả kết quả",
+    "reassign": "Phân công xử lý",
+    "due_soon": "Sắp đến hạn",
+    "overdue": "Quá hạn",
+    "step_overdue": "Bước xử lý quá hạn",
+    "attach": "Đính kèm tệp",
+    "feedback": "Đánh giá mức độ hài lòng",
+}
+
+
+class DossierEvent(db.Model):
+    __tablename__ = "dossier_events"
+    __table_args__ = (
+        sa.Index("ix_dossier_events_dossier", "dossier_id", "id"),
+        sa.Index("ix_dossier_events_action_at", "action", "at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    dossier_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("dossiers.id"))
+    action: so.Mapped[str] = so.mapped_column(sa.String(30))
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    actor_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    status_from: so.Mapped[Optional[str]] = so.mapped_column(sa.String(24))
+    status_to: so.Mapped[Optional[str]] = so.mapped_column(sa.String(24))
+    from_agency_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("agencies.id"))
+    to_agency_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("agencies.id"))
+    step_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("dossier_steps.id"))
+    step_due_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    step_result: so.Mapped[Optional[str]] = so.mapped_column(sa.String(10))
+    note: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+    # Details that are not for citizens' eyes (documents asked for, amounts, new dates).
+    data: so.Mapped[Optional[dict]] = so.mapped_column(sa.JSON)
+
+    dossier: so.Mapped[Dossier] = so.relationship(back_populates="events")
+    actor: so.Mapped[Optional[User]] = so.relationship()
+    from_agency: so.Mapped[Optional[Agency]] = so.relationship(foreign_keys=[from_agency_id])
+    to_agency: so.Mapped[Optional[Agency]] = so.relationship(foreign_keys=[to_agency_id])
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
+
+
+class CodeSequence(db.Model):
+    """Last dossier number given per receiving unit per day (no gaps, no reuse)."""
+
+    __tablename__ = "code_sequences"
+
+    agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"), primary_key=True)
+    day: so.Mapped[date] = so.mapped_column(sa.Date, primary_key=True)
+    last_value: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class CalendarOverride(db.Model):
+    __tablename__ = "calendar_overrides"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    day: so.Mapped[date] = so.mapped_column(sa.Date, unique=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(4))  # off | work
+    reason: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Attachment(db.Model):
+    """A stored file: a scan, a result, or an issued receipt/slip (kept as issued)."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (sa.Index("ix_attachments_dossier_kind", "dossier_id", "kind"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    dossier_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("dossiers.id"))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(20))  # scan | result | receipt | slip
+    original_name: so.Mapped[str] = so.mapped_column(sa.String(255))
+    stored_name: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    content_type: so.Mapped[str] = so.mapped_column(sa.String(80))
+    size: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
+    uploaded_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    dossier: so.Mapped[Dossier] = so.relationship()
+    uploaded_by: so.Mapped[Optional[User]] = so.relationship()
+
+
+RATING_LABELS = {
+    "very_satisfied": "Rất hài lòng",
+    "satisfied": "Hài lòng",
+    "not_satisfied": "Không hài lòng",
+}
+
+
+class Feedback(db.Model):
+    __tablename__ = "feedback"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    dossier_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("dossiers.id"), unique=True)
+    rating: so.Mapped[str] = so.mapped_column(sa.String(20), index=True)
+    comment: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    dossier: so.Mapped[Dossier] = so.relationship()
+
+    @property
+    def rating_label(self) -> str:
+        return RATING_LABELS[self.rating]
+
+
+class OutboxMessage(db.Model):
+    """A notice to deliver (email or webhook), written with the change that causes it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    channel: so.Mapped[str] = so.mapped_column(sa.String(10))  # email | webhook
+    recipient: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
+    subject: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(40))
+    dossier_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("dossiers.id"), index=True)
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default="pending")  # pending|sent|failed
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    next_attempt_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    last_error: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+
+
+class AuditLog(db.Model):
+    """Append-only record of sign-ins, dossier actions, admin changes and exports."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_at", "at"), sa.Index("ix_audit_log_action", "action"))
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    actor_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    actor_name: so.Mapped[Optional[str]] = so.mapped_column(sa.String(120))
+    ip: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
+    action: so.Mapped[str] = so.mapped_column(sa.String(60))
+    target_type: so.Mapped[Optional[str]] = so.mapped_column(sa.String(40))
+    target_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(80))
+    details: so.Mapped[Optional[dict]] = so.mapped_column(sa.JSON)
+
+
+class SweepState(db.Model):
+    """When the deadline sweep last ran (one row)."""
+
+    __tablename__ = "sweep_state"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    last_run_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    last_result: so.Mapped[Optional[dict]] = so.mapped_column(sa.JSON)

@@ -1,0 +1,5 @@
+"""Notices (outbox, email, webhook)."""
+
+
+def init_app(app):
+    pass

@@ -1,0 +1,5 @@
+"""In-app deadline scheduler."""
+
+
+def init_app(app):
+    pass

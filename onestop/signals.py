@@ -1,0 +1,10 @@
+"""Signals other parts listen to (notices, integrations) without the workflow knowing them.
+
+Receivers run inside the same transaction and must only add rows to the session.
+"""
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: sent with (dossier, event=DossierEvent, actor=User|None) after every dossier event
+dossier_event = _signals.signal("dossier-event")

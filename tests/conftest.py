@@ -1,0 +1,110 @@
+"""Fixtures: the app on SQLite (or on PostgreSQL when TEST_DATABASE_URL is set), clients, users."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+import sqlalchemy as sa
+
+from config import TestConfig
+from onestop import calendar, create_app
+from onestop.extensions import db, limiter
+
+_TMP = tempfile.mkdtemp(prefix="onestop-tests-")
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP}/test.db"
+IS_POSTGRES = DATABASE_URL.startswith("postgresql")
+
+
+def make_app(**overrides):
+    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    config.update(SQLALCHEMY_DATABASE_URI=DATABASE_URL, ONESTOP_FILES_DIR=f"{_TMP}/files")
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def _schema():
+    app = make_app()
+    with app.app_context():
+        db.drop_all()
+        _drop_leftovers()
+        db.create_all()
+    yield
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _drop_leftovers():
+    if IS_POSTGRES:
+        db.session.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+
+
+def _clean():
+    db.session.remove()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if IS_POSTGRES:
+            conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            conn.execute(sa.text("PRAGMA foreign_keys=OFF"))
+            for name in tables:
+                conn.execute(sa.text(f"DELETE FROM {name}"))
+            conn.execute(sa.text("PRAGMA foreign_keys=ON"))
+    calendar.invalidate()
+
+
+@pytest.fixture
+def app(_schema, request):
+    marker = request.node.get_closest_marker("config")
+    overrides = marker.kwargs if marker else {}
+    app = make_app(**overrides)
+    with app.app_context():
+        _clean()
+        if app.config["RATELIMIT_ENABLED"]:
+            limiter.reset()
+        yield app
+        _clean()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo province: agencies, procedures and staff (password: onestop2026)."""
+    from onestop import demo as demo_data
+
+    demo_data.load()
+    db.session.commit()
+    return demo_data
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username: str = "tiepnhan", password: str = "onestop2026"):
+        return self._client.post("/auth/login", data={"username": username, "password": password})
+
+    def logout(self):
+        return self._client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "config(**overrides): app configuration for this test")
