@@ -1,6 +1,6 @@
-"""JSON API v1."""
+"""JSON API v1 (/api/v1): staff endpoints with bearer tokens, public lookup and feedback."""
 from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import lookup, routes  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Public lookup and feedback endpoints of the API."""
