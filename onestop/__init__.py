@@ -54,6 +54,8 @@ def create_app(config=None) -> Flask:
     register_commands(app)
     register_background(app)
     logging.basicConfig(level=logging.INFO)
+    for noisy in ("weasyprint", "weasyprint.progress", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
     return app
 
 
