@@ -318,9 +318,8 @@ class Dossier(db.Model):
     created_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Bumped by exactly one per workflow action (compare-and-swap in workflow.perform).
     version: so.Mapped[int] = so.mapped_column(default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
     procedure: so.Mapped[Procedure] = so.relationship()
     receiving_agency: so.Mapped[Agency] = so.relationship(foreign_keys=[receiving_agency_id])

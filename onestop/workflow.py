@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm.exc import StaleDataError
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit, codes, deadlines, policy, validation
 from .calendar import WorkCalendar, get_calendar
@@ -39,7 +40,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "return": (frozenset({"result_ready"}), "returned"),
     "withdraw": (frozenset({"submitted", *OPEN_WORK}), "withdrawn"),
     "apologize": (frozenset(OPEN_WORK), None),
-    "reassign": (frozenset(OPEN_WORK), None),
+    "reassign": (frozenset({"processing", "supplement_requested", "awaiting_payment"}), None),
 }
 ACTIONS = tuple(TRANSITIONS)
 CHANNELS = ("counter", "online", "postal")
@@ -192,10 +193,8 @@ def perform(dossier: Dossier, action: str, *, actor: User, version: int | None,
     """Carry out one action on a dossier; raises a DomainError when it may not happen."""
     if action not in TRANSITIONS:
         raise ValidationError(f"Thao tác không hợp lệ: {action}.", field="action")
-    if not policy.can_view(actor, dossier) and actor.role != "admin":
+    if not policy.can_view(actor, dossier):
         raise PermissionDenied("Bạn không có quyền với hồ sơ này.")
-    if not policy.may_act(actor, dossier, action):
-        raise PermissionDenied("Vai trò hoặc cơ quan của bạn không được thực hiện thao tác này trên hồ sơ.")
     if version is None:
         raise ValidationError("Thiếu phiên bản hồ sơ (version).", field="version")
     if isinstance(version, bool) or not isinstance(version, int):
@@ -208,6 +207,9 @@ def perform(dossier: Dossier, action: str, *, actor: User, version: int | None,
             f"Không thể thực hiện thao tác khi hồ sơ ở trạng thái “{STATUS_LABELS[dossier.status]}”.",
             code="invalid_transition",
         )
+    if not policy.may_act(actor, dossier, action):
+        raise PermissionDenied("Vai trò hoặc cơ quan của bạn không được thực hiện thao tác này trên hồ sơ.")
+    _claim_version(dossier, version)
     now = now or utcnow()
     cal = get_calendar()
     before = dossier.status
@@ -217,14 +219,25 @@ def perform(dossier: Dossier, action: str, *, actor: User, version: int | None,
         dossier.status = target
     event.status_from, event.status_to = before, dossier.status
     dossier.updated_at = now
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise StaleVersion() from None
+    db.session.flush()
     audit.record(f"dossier.{action}", actor=actor, target=dossier,
                  details={"status_from": before, "status_to": dossier.status, "note": event.note})
     dossier_event.send(dossier, event=event, actor=actor)
     return event
+
+
+def _claim_version(dossier: Dossier, version: int) -> None:
+    """Compare-and-swap the version in the database: a second writer of the same version loses.
+
+    On PostgreSQL the row stays locked until commit, so concurrent actions queue up.
+    """
+    result = db.session.execute(
+        sa.update(Dossier).where(Dossier.id == dossier.id, Dossier.version == version)
+        .values(version=version + 1).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StaleVersion()
+    set_committed_value(dossier, "version", version + 1)
 
 
 def _event(dossier, action, actor, now, *, status_from=None, from_agency_id=None, to_agency_id=None,
