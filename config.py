@@ -42,6 +42,8 @@ class Config:
     ONESTOP_LOGIN_MAX_FAILURES = _int("ONESTOP_LOGIN_MAX_FAILURES", 5)
     ONESTOP_LOGIN_LOCK_MINUTES = _int("ONESTOP_LOGIN_LOCK_MINUTES", 15)
     ONESTOP_WEBHOOK_URL = os.environ.get("ONESTOP_WEBHOOK_URL") or None
+    # Delivery attempts of a notice before it is marked failed (kept, and retryable).
+    ONESTOP_NOTICE_MAX_ATTEMPTS = _int("ONESTOP_NOTICE_MAX_ATTEMPTS", 10)
     ONESTOP_WEBHOOK_SECRET = os.environ.get("ONESTOP_WEBHOOK_SECRET") or None
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = _int("MAIL_PORT", 25)
