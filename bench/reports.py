@@ -1,0 +1,109 @@
+"""Reports benchmark: the province dashboard for a year beside its bare aggregate SQL.
+
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/onestop_bench \
+        .venv/bin/python bench/reports.py [--dossiers 1000000] [--year 2025] [--runs 3]
+
+Generates dossiers (`onestop generate`) until the database holds at least --dossiers,
+then times, in the same run, (a) the bare aggregate statements the report runs and
+(b) the whole dashboard page (login as admin, GET /reports/?kind=year), and prints
+both with their ratio. Results go to bench/out/reports-<timestamp>.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("ONESTOP_SCHEDULER", "0")
+os.environ.setdefault("RATELIMIT_ENABLED", "0")
+
+import sqlalchemy as sa  # noqa: E402
+
+from onestop import create_app, generate, reports  # noqa: E402
+from onestop.extensions import db  # noqa: E402
+from onestop.models import Dossier, User  # noqa: E402
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1/onestop_bench"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dossiers", type=int, default=1_000_000)
+    parser.add_argument("--year", type=int, default=datetime.now().year - 1)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ONESTOP_SCHEDULER": False, "RATELIMIT_ENABLED": False,
+                      "WTF_CSRF_ENABLED": False, "TESTING": True})
+    result = {"database": sa.engine.make_url(url).render_as_string(hide_password=True), "year": args.year}
+    with app.app_context():
+        db.create_all()
+        have = db.session.execute(sa.select(sa.func.count()).select_from(Dossier)).scalar()
+        if have < args.dossiers:
+            started = time.monotonic()
+            counts = generate.generate(args.dossiers - have, seed=args.seed,
+                                       progress=lambda n: print(".", end="", flush=True, file=sys.stderr))
+            elapsed = time.monotonic() - started
+            print(file=sys.stderr)
+            result["generate"] = {"dossiers": counts.get("dossiers", 0), "seconds": round(elapsed, 1),
+                                  "per_second": round(counts.get("dossiers", 0) / elapsed)}
+            print(f"generate: {counts} in {elapsed:.1f} s", file=sys.stderr)
+        result["dossiers"] = db.session.execute(sa.select(sa.func.count()).select_from(Dossier)).scalar()
+        admin = db.session.execute(sa.select(User).filter_by(username="admin")).scalar_one()
+        admin.set_password("bench-password")
+        db.session.commit()
+
+        period = reports.parse_period({"kind": "year", "year": args.year})
+        scope = reports.Scope(None)
+
+        def bare() -> float:
+            stmts = reports.aggregate_statements(period, scope)
+            started = time.perf_counter()
+            for key in ("main", "timing", "late", "rated", "trend"):
+                db.session.execute(stmts[key]).all()
+            took = time.perf_counter() - started
+            db.session.rollback()
+            return took
+
+        client = app.test_client()
+        client.post("/auth/login", data={"username": "admin", "password": "bench-password"})
+
+        def page() -> float:
+            started = time.perf_counter()
+            response = client.get("/reports/", query_string={"kind": "year", "year": args.year})
+            took = time.perf_counter() - started
+            assert response.status_code == 200, response.status_code
+            return took
+
+        bare()
+        page()  # warm caches (calendar, templates, buffers) before timing
+        bare_times, page_times = [], []
+        for _ in range(args.runs):
+            bare_times.append(bare())
+            page_times.append(page())
+    result["bare_sql_seconds"] = [round(t, 4) for t in bare_times]
+    result["page_seconds"] = [round(t, 4) for t in page_times]
+    result["bare_sql_median"] = round(statistics.median(bare_times), 4)
+    result["page_median"] = round(statistics.median(page_times), 4)
+    result["ratio"] = round(result["page_median"] / result["bare_sql_median"], 2)
+    print(f"dossiers: {result['dossiers']:,}  year {args.year}, whole province")
+    print(f"bare aggregate SQL: {result['bare_sql_median'] * 1000:.0f} ms (median of {args.runs})")
+    print(f"dashboard page:     {result['page_median'] * 1000:.0f} ms (median of {args.runs})")
+    print(f"ratio page / SQL:   {result['ratio']:.2f}x (target < 3x)")
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"reports-{datetime.now():%Y%m%d-%H%M%S}.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    print(f"written {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
