@@ -1,0 +1,152 @@
+"""Stored files (scans, results, issued receipts): generated names outside static/, checked by content."""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from . import audit
+from .errors import ValidationError
+from .extensions import db
+from .models import Attachment, Dossier, User
+
+# kind -> (content type, accepted file name extensions)
+FILE_TYPES = {
+    "pdf": ("application/pdf", (".pdf",)),
+    "jpeg": ("image/jpeg", (".jpg", ".jpeg")),
+    "png": ("image/png", (".png",)),
+}
+MAGIC = ((b"%PDF-", "pdf"), (b"\xff\xd8\xff", "jpeg"), (b"\x89PNG\r\n\x1a\n", "png"))
+# Browsers and scanners sometimes declare nothing useful; the content still decides.
+UNDECLARED = ("", "application/octet-stream")
+KINDS = ("scan", "result", "receipt", "slip")
+
+
+def files_dir() -> Path:
+    return Path(current_app.config["ONESTOP_FILES_DIR"])
+
+
+def max_bytes() -> int:
+    return int(current_app.config["ONESTOP_UPLOAD_MAX_BYTES"])
+
+
+def path_of(att: Attachment) -> Path:
+    """Where the attachment's bytes live (two-level fan-out keeps directories small)."""
+    return files_dir() / att.stored_name[:2] / att.stored_name
+
+
+def sniff(data: bytes) -> str | None:
+    """The file type its first bytes reveal: pdf, jpeg, png, or None."""
+    for magic, kind in MAGIC:
+        if data.startswith(magic):
+            return kind
+    return None
+
+
+def _size_label(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.0f} MB"
+    return f"{max(1, n // 1024)} KB"
+
+
+def check_upload(file_storage, field: str = "scans") -> tuple[bytes, str]:
+    """Read and check one upload: size, content (magic bytes), declared type and extension.
+
+    Returns (data, content type); raises ValidationError with a Vietnamese message.
+    """
+    if file_storage is None or not getattr(file_storage, "filename", None):
+        raise ValidationError(_("Chưa chọn tệp."), field=field)
+    limit = max_bytes()
+    data = file_storage.stream.read(limit + 1)
+    name = file_storage.filename
+    if len(data) > limit:
+        raise ValidationError(
+            _("Tệp %(name)s vượt quá dung lượng cho phép (tối đa %(size)s).", name=name, size=_size_label(limit)),
+            field=field)
+    if not data:
+        raise ValidationError(_("Tệp %(name)s rỗng.", name=name), field=field)
+    kind = sniff(data)
+    if kind is None:
+        raise ValidationError(
+            _("Tệp %(name)s không phải PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp).", name=name), field=field)
+    content_type, extensions = FILE_TYPES[kind]
+    declared = (file_storage.mimetype or "").lower()
+    if declared not in UNDECLARED and declared != content_type:
+        raise ValidationError(
+            _("Tệp %(name)s khai báo kiểu %(declared)s nhưng nội dung là %(kind)s.",
+              name=name, declared=declared, kind=kind.upper()), field=field)
+    if not name.lower().endswith(extensions):
+        raise ValidationError(
+            _("Phần mở rộng của tệp %(name)s không khớp với nội dung (%(kind)s).", name=name, kind=kind.upper()),
+            field=field)
+    return data, content_type
+
+
+def _clean_name(name: str) -> str:
+    name = Path(name.replace("\\", "/")).name.strip() or "tep"
+    return name[-200:]
+
+
+def save_bytes(dossier: Dossier, data: bytes, *, kind: str, original_name: str, content_type: str,
+               user: User | None = None) -> Attachment:
+    """Store bytes under a generated name and add their Attachment row (flushed, not committed).
+
+    Uploads by a user are audited; files the system issues (receipts) are not.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown attachment kind {kind!r}")
+    stored_name = uuid.uuid4().hex
+    att = Attachment(dossier=dossier, kind=kind, original_name=_clean_name(original_name),
+                     stored_name=stored_name, content_type=content_type, size=len(data),
+                     sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=getattr(user, "id", None))
+    target = path_of(att)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".part")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    db.session.add(att)
+    if kind == "scan" and not dossier.digitised:
+        dossier.digitised = True
+    try:
+        db.session.flush()
+    except Exception:
+        target.unlink(missing_ok=True)
+        raise
+    if user is not None:
+        audit.record("dossier.attach", actor=user, target=dossier,
+                     details={"kind": kind, "name": att.original_name, "size": att.size, "sha256": att.sha256})
+    return att
+
+
+def save_upload(dossier: Dossier, file_storage, kind: str, user: User | None, field: str = "scans") -> Attachment:
+    """Check an uploaded file (werkzeug FileStorage) and store it with the dossier."""
+    data, content_type = check_upload(file_storage, field=field)
+    return save_bytes(dossier, data, kind=kind, original_name=file_storage.filename,
+                      content_type=content_type, user=user)
+
+
+def open_attachment(att: Attachment) -> BinaryIO:
+    """The stored file, opened for reading in binary mode."""
+    return path_of(att).open("rb")
+
+
+def read_bytes(att: Attachment) -> bytes:
+    with open_attachment(att) as fh:
+        return fh.read()
+
+
+def discard(atts: list[Attachment]) -> None:
+    """Remove the files of attachments whose rows were rolled back."""
+    for att in atts:
+        path_of(att).unlink(missing_ok=True)
+
+
+def attachments_of(dossier: Dossier, kind: str | None = None) -> list[Attachment]:
+    stmt = db.select(Attachment).where(Attachment.dossier_id == dossier.id)
+    if kind:
+        stmt = stmt.where(Attachment.kind == kind)
+    return list(db.session.execute(stmt.order_by(Attachment.id)).scalars())
