@@ -1,0 +1,161 @@
+"""Forms of the inbox filters and of each action an agency takes on a dossier."""
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+from ...models import DEADLINE_LABELS, STATUS_LABELS
+from ...timeutil import zone
+
+INBOX_STATUS_CHOICES = [("", _l("Tất cả trạng thái"))] + [
+    (s, STATUS_LABELS[s]) for s in ("received", "processing", "supplement_requested", "awaiting_payment")
+]
+DEADLINE_CHOICES = [("", _l("Mọi tình trạng hạn"))] + [
+    (s, DEADLINE_LABELS[s]) for s in ("on_time", "due_soon", "overdue")
+]
+ORDER_CHOICES = [("urgent", _l("Gấp nhất trước")), ("newest", _l("Mới nhận trước"))]
+
+
+class InboxFilterForm(FlaskForm):
+    """GET filters of the inbox (no CSRF: reading only)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Mã hồ sơ hoặc tên người nộp"), validators=[Optional(), Length(max=100)])
+    status = SelectField(_l("Trạng thái"), choices=INBOX_STATUS_CHOICES, validators=[Optional()])
+    deadline = SelectField(_l("Tình trạng hạn"), choices=DEADLINE_CHOICES, validators=[Optional()])
+    procedure = SelectField(_l("Thủ tục"), choices=[], validators=[Optional()], validate_choice=False)
+    received_from = DateField(_l("Nhận từ ngày"), validators=[Optional()])
+    received_to = DateField(_l("đến ngày"), validators=[Optional()])
+    assignee = IntegerField(_l("Người xử lý"), validators=[Optional()], widget=HiddenInput())
+    order = SelectField(_l("Sắp xếp"), choices=ORDER_CHOICES, default="urgent", validators=[Optional()])
+
+    def validate_received_to(self, field):
+        if field.data and self.received_from.data and field.data < self.received_from.data:
+            raise ValidationError(_l("Ngày kết thúc phải sau ngày bắt đầu."))
+
+
+class ActionForm(FlaskForm):
+    """Every action carries the version of the dossier the user saw."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    submit = SubmitField(_l("Thực hiện"))
+
+    def params(self) -> dict:
+        """Keyword arguments for workflow.perform."""
+        return {}
+
+
+class ForwardForm(ActionForm):
+    to_agency = SelectField(_l("Chuyển đến cơ quan"), choices=[], validate_choice=False, validators=[Optional()])
+    reason = TextAreaField(_l("Lý do (bắt buộc khi chuyển ngoài quy trình)"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Chuyển xử lý"))
+
+    def params(self):
+        return {"to_agency": self.to_agency.data or None, "reason": self.reason.data or None}
+
+
+class CompleteForm(ActionForm):
+    note = TextAreaField(_l("Ghi chú kết quả"), validators=[Optional(), Length(max=2000)])
+    result_file = FileField(_l("Tệp kết quả (PDF, JPEG, PNG)"))
+    submit = SubmitField(_l("Hoàn thành, chuyển trả kết quả về Bộ phận Một cửa"))
+
+    def params(self):
+        return {"note": self.note.data or None}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SupplementForm(ActionForm):
+    documents = MultiCheckboxField(_l("Giấy tờ cần bổ sung"), choices=[], validate_choice=False)
+    other_documents = TextAreaField(_l("Giấy tờ khác (mỗi dòng một giấy tờ)"),
+                                    validators=[Optional(), Length(max=4000)])
+    reason = TextAreaField(_l("Lý do"), validators=[DataRequired(_l("Vui lòng nhập lý do.")), Length(max=2000)])
+    submit = SubmitField(_l("Yêu cầu bổ sung hồ sơ"))
+
+    def missing(self) -> list[str]:
+        extra = [line.strip() for line in (self.other_documents.data or "").splitlines() if line.strip()]
+        return list(self.documents.data or []) + extra
+
+    def validate_other_documents(self, field):
+        if not self.missing():
+            raise ValidationError(_l("Chọn hoặc nhập ít nhất một giấy tờ cần bổ sung."))
+
+    def params(self):
+        return {"reason": self.reason.data, "documents": self.missing()}
+
+
+class ConfirmForm(ActionForm):
+    """Actions without input: supplement received, payment received."""
+
+
+class PaymentForm(ActionForm):
+    amount = IntegerField(_l("Số tiền (đồng)"), validators=[
+        InputRequired(_l("Vui lòng nhập số tiền.")),
+        NumberRange(min=1, max=10**12, message=_l("Số tiền phải lớn hơn 0 đồng."))])
+    submit = SubmitField(_l("Yêu cầu thực hiện nghĩa vụ tài chính"))
+
+    def params(self):
+        return {"amount": self.amount.data}
+
+
+class StopForm(ActionForm):
+    reason = TextAreaField(_l("Lý do từ chối giải quyết"),
+                           validators=[DataRequired(_l("Vui lòng nhập lý do.")), Length(max=2000)])
+    submit = SubmitField(_l("Dừng xử lý, từ chối giải quyết"))
+
+    def params(self):
+        return {"reason": self.reason.data}
+
+
+class ApologyForm(ActionForm):
+    reason = TextAreaField(_l("Lý do chậm trễ"),
+                           validators=[DataRequired(_l("Vui lòng nhập lý do.")), Length(max=2000)])
+    new_date = DateField(_l("Ngày hẹn trả mới"), validators=[InputRequired(_l("Vui lòng chọn ngày hẹn mới."))])
+    new_time = TimeField(_l("Giờ hẹn trả mới"), default=None,
+                         validators=[InputRequired(_l("Vui lòng chọn giờ hẹn mới."))])
+    submit = SubmitField(_l("Lập phiếu xin lỗi và hẹn lại"))
+
+    def params(self):
+        moment = datetime.combine(self.new_date.data, self.new_time.data).replace(tzinfo=zone())
+        return {"reason": self.reason.data, "new_due_at": moment}
+
+
+class ReassignForm(ActionForm):
+    assignee = SelectField(_l("Phân công cho"), choices=[], validate_choice=False,
+                           validators=[DataRequired(_l("Vui lòng chọn cán bộ."))])
+    submit = SubmitField(_l("Phân công"))
+
+    def params(self):
+        return {"assignee": self.assignee.data}
+
+
+ACTION_FORMS = {
+    "forward": ForwardForm,
+    "complete": CompleteForm,
+    "request_supplement": SupplementForm,
+    "supplement_received": ConfirmForm,
+    "request_payment": PaymentForm,
+    "payment_received": ConfirmForm,
+    "stop": StopForm,
+    "apologize": ApologyForm,
+    "reassign": ReassignForm,
+}
+

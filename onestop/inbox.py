@@ -1,0 +1,158 @@
+"""An agency's inbox: the dossiers it holds, tab counts and who holds what, aggregated in SQL."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from . import deadlines, policy, queries
+from .calendar import get_calendar
+from .extensions import db
+from .models import Dossier, User, UTCDateTime
+from .timeutil import now as utcnow
+
+# Statuses in which a dossier is work on an agency's desk (finished ones leave the inbox).
+INBOX_STATUSES = ("received", "processing", "supplement_requested", "awaiting_payment")
+
+# tab -> (label, query-string preset). The tabs are presets of the filter form.
+TABS: dict[str, tuple] = {
+    "all": (_l("Tất cả"), {}),
+    "processing": (_l("Đang xử lý"), {"status": "processing"}),
+    "due_soon": (_l("Sắp đến hạn"), {"deadline": "due_soon"}),
+    "overdue": (_l("Quá hạn"), {"deadline": "overdue"}),
+    "supplement_requested": (_l("Chờ bổ sung"), {"status": "supplement_requested"}),
+    "awaiting_payment": (_l("Chờ thanh toán"), {"status": "awaiting_payment"}),
+}
+
+
+def _open_at(agency_id: int):
+    return sa.and_(Dossier.current_agency_id == agency_id, Dossier.status.in_(INBOX_STATUSES))
+
+
+def tab_counts(agency_id: int, now: datetime | None = None) -> dict[str, int]:
+    """How many dossiers the agency holds per tab, in one query with filtered counts."""
+    now = now or utcnow()
+    threshold = deadlines.due_soon_threshold(get_calendar(), now)
+    count = sa.func.count
+    stmt = sa.select(
+        count().label("all"),
+        count().filter(Dossier.status == "processing").label("processing"),
+        count().filter(deadlines.deadline_clause("due_soon", now, threshold)).label("due_soon"),
+        count().filter(deadlines.deadline_clause("overdue", now, threshold)).label("overdue"),
+        count().filter(Dossier.status == "supplement_requested").label("supplement_requested"),
+        count().filter(Dossier.status == "awaiting_payment").label("awaiting_payment"),
+    ).where(_open_at(agency_id))
+    row = db.session.execute(stmt).one()
+    return {name: int(getattr(row, name) or 0) for name in TABS}
+
+
+@dataclass
+class Holder:
+    """One specialist's (or nobody's) share of the agency's open dossiers."""
+
+    user_id: int | None
+    username: str | None
+    full_name: str
+    role: str | None
+    total: int = 0
+    due_soon: int = 0
+    overdue: int = 0
+
+
+def holders(agency_id: int, now: datetime | None = None) -> list[Holder]:
+    """Who holds what at the agency: open dossiers per assignee (unassigned first), counted in SQL."""
+    now = now or utcnow()
+    threshold = deadlines.due_soon_threshold(get_calendar(), now)
+    count = sa.func.count
+    stmt = (
+        sa.select(
+            Dossier.assignee_id,
+            count().label("total"),
+            count().filter(deadlines.deadline_clause("due_soon", now, threshold)).label("due_soon"),
+            count().filter(deadlines.deadline_clause("overdue", now, threshold)).label("overdue"),
+        )
+        .where(_open_at(agency_id))
+        .group_by(Dossier.assignee_id)
+    )
+    counts = {row.assignee_id: row for row in db.session.execute(stmt)}
+    staff = db.session.execute(
+        sa.select(User).where(User.agency_id == agency_id, User.active.is_(True),
+                              User.role.in_(policy.AGENCY_ROLES)).order_by(User.full_name)
+    ).scalars().all()
+    result = [Holder(None, None, str(_l("Chưa phân công")), None)]
+    result += [Holder(u.id, u.username, u.full_name, u.role) for u in staff]
+    by_id = {h.user_id: h for h in result}
+    for assignee_id, row in counts.items():
+        holder = by_id.get(assignee_id)
+        if holder is None:  # assigned to someone who has since left the agency
+            holder = Holder(assignee_id, None, str(_l("Người khác")), None)
+            result.append(holder)
+            by_id[assignee_id] = holder
+        holder.total, holder.due_soon, holder.overdue = row.total, row.due_soon, row.overdue
+    return result
+
+
+def agency_staff(agency_id: int) -> list[User]:
+    """Active specialists and leaders of the agency (candidates for an assignment)."""
+    return list(db.session.execute(
+        sa.select(User).where(User.agency_id == agency_id, User.active.is_(True),
+                              User.role.in_(policy.AGENCY_ROLES)).order_by(User.full_name)
+    ).scalars())
+
+
+def inbox_filters(user: User, *, status: str | None = None, deadline_state: str | None = None,
+                  procedure_code: str | None = None, q: str | None = None, received_from=None,
+                  received_to=None, assignee_id: int | None = None) -> queries.DossierFilters:
+    """The list filters of the user's agency inbox; without a status, all work still open there."""
+    return queries.DossierFilters(
+        status=[status] if status else list(INBOX_STATUSES),
+        current_agency_id=user.agency_id,
+        deadline_state=deadline_state or None,
+        procedure_code=procedure_code or None,
+        q=q or None,
+        received_from=received_from,
+        received_to=received_to,
+        assignee_id=assignee_id,
+    )
+
+
+def inbox_page(user: User, filters: queries.DossierFilters, *, order: str = "urgent",
+               cursor: str | None = None, limit: int = 50, now: datetime | None = None) -> queries.Page:
+    """One keyset page of the inbox (shared list query, visibility applied).
+
+    "Most urgent first" over several statuses is one ordered index range per status
+    (ix_dossiers_agency_status_due), merged in SQL: a single ORDER BY due_at over an
+    IN list would sort every open dossier of the agency for each page.
+    """
+    if order != "urgent" or len(filters.status) < 2:
+        return queries.page(user, filters, order=order, cursor=cursor, limit=limit, now=now)
+    limit = max(1, min(int(limit), queries.MAX_LIMIT))
+    parts = []
+    for status in filters.status:
+        one = replace(filters, status=[status])
+        stmt = queries.filtered(user, one, now).with_only_columns(Dossier.id, Dossier.due_at)
+        if cursor:
+            value, ident = queries.decode_cursor(cursor)
+            bound = sa.tuple_(sa.literal(value, UTCDateTime()), sa.literal(ident))
+            stmt = stmt.where(sa.tuple_(Dossier.due_at, Dossier.id) > bound)
+        parts.append(stmt.order_by(Dossier.due_at, Dossier.id).limit(limit + 1).subquery().select())
+    merged = sa.union_all(*parts).subquery()
+    keys = db.session.execute(
+        sa.select(merged.c.id, merged.c.due_at).order_by(merged.c.due_at, merged.c.id).limit(limit + 1)).all()
+    loaded = {d.id: d for d in db.session.execute(
+        sa.select(Dossier).where(Dossier.id.in_([k.id for k in keys]))).scalars()}
+    rows = [loaded[k.id] for k in keys]
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = queries.encode_cursor(rows[-1].due_at, rows[-1].id)
+    return queries.Page(rows, next_cursor, limit)
+
+
+def row_states(dossiers, now: datetime | None = None) -> dict[int, str | None]:
+    """Deadline state per dossier id, for colouring the rows of one page."""
+    now = now or utcnow()
+    threshold = deadlines.due_soon_threshold(get_calendar(), now)
+    return {d.id: deadlines.deadline_state(d, now, threshold) for d in dossiers}
