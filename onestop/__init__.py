@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from config import DEV_SECRET_KEY, BASE_DIR, config_for_env
+from config import BASE_DIR, DEV_SECRET_KEY, config_for_env
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 

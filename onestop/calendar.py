@@ -17,6 +17,13 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
+from .errors import ValidationError
+
+
+class OutOfCalendar(ValidationError, ValueError):
+    """A moment the calendar does not cover: bad input (422), and still a ValueError."""
+
+
 FIRST_YEAR = 2010
 LAST_YEAR = 2045
 CACHE_SECONDS = 30
@@ -31,7 +38,7 @@ def parse_hours(spec: str) -> tuple[tuple[time, time], ...]:
             raise ValueError(f"khung giờ làm việc không hợp lệ: {part}")
         periods.append((start, end))
     periods.sort()
-    for (_, end), (start, _) in zip(periods, periods[1:]):
+    for (_, end), (start, _) in zip(periods, periods[1:], strict=False):
         if start < end:
             raise ValueError("các khung giờ làm việc chồng lên nhau")
     return tuple(periods)
@@ -139,7 +146,9 @@ class WorkCalendar:
 
     def _check_range(self, d: date) -> None:
         if not (self.first_year <= d.year <= self.last_year):
-            raise ValueError(f"ngày {d:%d/%m/%Y} nằm ngoài lịch làm việc ({self.first_year}-{self.last_year})")
+            raise OutOfCalendar(
+                f"Ngày {d:%d/%m/%Y} nằm ngoài lịch làm việc ({self.first_year}–{self.last_year})."
+            )
 
     # -- working seconds ----------------------------------------------------
     def to_ws(self, moment: datetime) -> int:

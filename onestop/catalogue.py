@@ -55,6 +55,12 @@ def _text(value, index, code, name, max_len) -> str:
     return value
 
 
+def _optional_text(value, index, code, name, max_len) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _text(value, index, code, name, max_len)
+
+
 def check_entry(index: int, entry, agencies: dict[str, Agency]) -> dict:
     """Validate one catalogue entry; the error names the entry and the field."""
     if not isinstance(entry, dict):
@@ -99,18 +105,18 @@ def check_entry(index: int, entry, agencies: dict[str, Agency]) -> dict:
         steps.append({
             "agency": agency,
             "time": _int(step.get("time"), index, code, f"route[{j}].time", minimum=0),
-            "task": step.get("task") if isinstance(step.get("task"), str) else None,
+            "task": _optional_text(step.get("task"), index, code, f"route[{j}].task", 255),
         })
     total = sum(s["time"] for s in steps)
     if total != time_limit:
         _fail(index, code, "route",
               f"tổng thời gian các bước ({total}) phải bằng thời hạn giải quyết ({time_limit})")
-    result_location = entry.get("result_location")
+    result_location = _optional_text(entry.get("result_location"), index, code, "result_location", 255)
     return {
         "code": code, "name": name, "field": field_name, "time_limit": time_limit, "time_unit": time_unit,
         "fee": fee, "receiving_agency": receiving, "clock_on_supplement": policy, "same_day": same_day,
         "documents": docs, "route": steps,
-        "result_location": result_location if isinstance(result_location, str) else None,
+        "result_location": result_location,
     }
 
 

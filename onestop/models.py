@@ -1,9 +1,7 @@
 """Database models: agencies, staff, procedures, dossiers and their history."""
 from __future__ import annotations
 
-import enum
 from datetime import UTC, date, datetime
-from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -41,13 +39,6 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class Role(str, enum.Enum):
-    ADMIN = "admin"
-    CLERK = "clerk"
-    SPECIALIST = "specialist"
-    LEADER = "leader"
-
-
 ROLE_LABELS = {
     "admin": "Quản trị hệ thống",
     "clerk": "Cán bộ tiếp nhận",
@@ -72,14 +63,14 @@ class Agency(db.Model):
     identifier: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(255))
     kind: so.Mapped[str] = so.mapped_column(sa.String(20), default="department")
-    parent_id: so.Mapped[Optional[int]] = so.mapped_column(
+    parent_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("agencies.id"), index=True
     )
-    address: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
-    phone: so.Mapped[Optional[str]] = so.mapped_column(sa.String(40))
+    address: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    phone: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     active: so.Mapped[bool] = so.mapped_column(default=True)
 
-    parent: so.Mapped[Optional[Agency]] = so.relationship(remote_side=[id], back_populates="children")
+    parent: so.Mapped[Agency | None] = so.relationship(remote_side=[id], back_populates="children")
     children: so.Mapped[list[Agency]] = so.relationship(back_populates="parent")
 
     def __repr__(self) -> str:
@@ -92,14 +83,14 @@ class User(UserMixin, db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     full_name: so.Mapped[str] = so.mapped_column(sa.String(120))
-    email: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
+    email: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     role: so.Mapped[str] = so.mapped_column(sa.String(20))
     agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"), index=True)
     active: so.Mapped[bool] = so.mapped_column(default=True)
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     failed_logins: so.Mapped[int] = so.mapped_column(default=0)
-    locked_until: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
-    locale: so.Mapped[Optional[str]] = so.mapped_column(sa.String(8))
+    locked_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    locale: so.Mapped[str | None] = so.mapped_column(sa.String(8))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
     agency: so.Mapped[Agency] = so.relationship()
@@ -134,10 +125,10 @@ class ApiToken(db.Model):
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     prefix: so.Mapped[str] = so.mapped_column(sa.String(12))
-    name: so.Mapped[Optional[str]] = so.mapped_column(sa.String(120))
+    name: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
-    last_used_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
-    revoked_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    last_used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
     user: so.Mapped[User] = so.relationship()
 
@@ -156,7 +147,7 @@ class Procedure(db.Model):
     fee: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
     receiving_agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"), index=True)
     clock_on_supplement: so.Mapped[str] = so.mapped_column(sa.String(10), default="restart")
-    result_location: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
+    result_location: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
@@ -202,23 +193,10 @@ class RouteStep(db.Model):
     position: so.Mapped[int] = so.mapped_column(default=0)
     agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"))
     time: so.Mapped[int] = so.mapped_column()
-    task: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
+    task: so.Mapped[str | None] = so.mapped_column(sa.String(255))
 
     procedure: so.Mapped[Procedure] = so.relationship(back_populates="route")
     agency: so.Mapped[Agency] = so.relationship()
-
-
-class Status(str, enum.Enum):
-    SUBMITTED = "submitted"
-    RECEIVED = "received"
-    NOT_ACCEPTED = "not_accepted"
-    PROCESSING = "processing"
-    SUPPLEMENT_REQUESTED = "supplement_requested"
-    AWAITING_PAYMENT = "awaiting_payment"
-    WITHDRAWN = "withdrawn"
-    STOPPED = "stopped"
-    RESULT_READY = "result_ready"
-    RETURNED = "returned"
 
 
 STATUS_CODES = {
@@ -263,11 +241,16 @@ class Dossier(db.Model):
     __table_args__ = (
         sa.Index("ix_dossiers_agency_status_due", "current_agency_id", "status", "due_at", "id"),
         sa.Index("ix_dossiers_agency_received", "current_agency_id", "received_at", "id"),
+        sa.Index("ix_dossiers_agency_due", "current_agency_id", "due_at", "id"),
         sa.Index("ix_dossiers_status_due", "status", "due_at"),
         sa.Index("ix_dossiers_receiving_received", "receiving_agency_id", "received_at", "id"),
         sa.Index("ix_dossiers_received_at", "received_at"),
         sa.Index("ix_dossiers_finished_at", "finished_at"),
         sa.Index("ix_dossiers_procedure", "procedure_id", "received_at"),
+        # The deadline sweep only looks at running clocks that are not yet flagged overdue.
+        sa.Index("ix_dossiers_sweep_open", "due_at",
+                 postgresql_where=sa.text("status IN ('received', 'processing') AND alert_level < 2"),
+                 sqlite_where=sa.text("status IN ('received', 'processing') AND alert_level < 2")),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -276,46 +259,46 @@ class Dossier(db.Model):
     procedure_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("procedures.id"))
     receiving_agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"))
     current_agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"))
-    current_step_id: so.Mapped[Optional[int]] = so.mapped_column(
+    current_step_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("dossier_steps.id", use_alter=True)
     )
-    assignee_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    assignee_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     status: so.Mapped[str] = so.mapped_column(sa.String(24))
     channel: so.Mapped[str] = so.mapped_column(sa.String(10))
 
     applicant_name: so.Mapped[str] = so.mapped_column(sa.String(200))
-    applicant_id_number: so.Mapped[Optional[str]] = so.mapped_column(sa.String(20), index=True)
-    applicant_phone: so.Mapped[Optional[str]] = so.mapped_column(sa.String(20))
-    applicant_email: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
-    applicant_address: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
-    applicant_tax_code: so.Mapped[Optional[str]] = so.mapped_column(sa.String(20))
+    applicant_id_number: so.Mapped[str | None] = so.mapped_column(sa.String(20), index=True)
+    applicant_phone: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    applicant_email: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    applicant_address: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    applicant_tax_code: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     # Lower-case, diacritic-free "code name" used by searches (see text.fold).
     search_text: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
 
     fee: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
     sets: so.Mapped[int] = so.mapped_column(default=1)
-    note: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+    note: so.Mapped[str | None] = so.mapped_column(sa.Text)
 
     received_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
-    clock_started_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
-    handover_due_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
-    due_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
-    original_due_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
-    apology_reason: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
-    paused_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    clock_started_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    handover_due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    original_due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    apology_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    paused_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     supplement_count: so.Mapped[int] = so.mapped_column(default=0)
-    payment_amount: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
-    finished_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
-    finish_state: so.Mapped[Optional[str]] = so.mapped_column(sa.String(10))
-    returned_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
-    collected_by: so.Mapped[Optional[str]] = so.mapped_column(sa.String(200))
-    collected_id_number: so.Mapped[Optional[str]] = so.mapped_column(sa.String(20))
+    payment_amount: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
+    finished_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    finish_state: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    returned_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    collected_by: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    collected_id_number: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     # Set by the deadline sweep: 0 nothing, 1 due soon flagged, 2 overdue flagged.
     alert_level: so.Mapped[int] = so.mapped_column(sa.SmallInteger, default=0)
     digitised: so.Mapped[bool] = so.mapped_column(default=False)
     electronic_result: so.Mapped[bool] = so.mapped_column(default=False)
 
-    created_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     # Bumped by exactly one per workflow action (compare-and-swap in workflow.perform).
@@ -324,8 +307,8 @@ class Dossier(db.Model):
     procedure: so.Mapped[Procedure] = so.relationship()
     receiving_agency: so.Mapped[Agency] = so.relationship(foreign_keys=[receiving_agency_id])
     current_agency: so.Mapped[Agency] = so.relationship(foreign_keys=[current_agency_id])
-    assignee: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[assignee_id])
-    created_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[created_by_id])
+    assignee: so.Mapped[User | None] = so.relationship(foreign_keys=[assignee_id])
+    created_by: so.Mapped[User | None] = so.relationship(foreign_keys=[created_by_id])
     documents: so.Mapped[list[DossierDocument]] = so.relationship(
         order_by="DossierDocument.position", cascade="all, delete-orphan", back_populates="dossier"
     )
@@ -333,7 +316,7 @@ class Dossier(db.Model):
         order_by="DossierStep.seq", cascade="all, delete-orphan", back_populates="dossier",
         foreign_keys="DossierStep.dossier_id",
     )
-    current_step: so.Mapped[Optional[DossierStep]] = so.relationship(
+    current_step: so.Mapped[DossierStep | None] = so.relationship(
         foreign_keys=[current_step_id], post_update=True
     )
     events: so.Mapped[list[DossierEvent]] = so.relationship(
@@ -388,22 +371,22 @@ class DossierStep(db.Model):
     seq: so.Mapped[int] = so.mapped_column()
     agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"))
     kind: so.Mapped[str] = so.mapped_column(sa.String(10), default="route")  # desk|route|extra
-    task: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
+    task: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     share: so.Mapped[int] = so.mapped_column(default=0)
-    started_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
-    due_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
-    finished_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
-    result: so.Mapped[Optional[str]] = so.mapped_column(sa.String(10))
-    given_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
-    received_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
-    handed_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
-    note: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+    started_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    finished_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    result: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    given_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    received_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    handed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    note: so.Mapped[str | None] = so.mapped_column(sa.Text)
     alert_level: so.Mapped[int] = so.mapped_column(sa.SmallInteger, default=0)
 
     dossier: so.Mapped[Dossier] = so.relationship(back_populates="steps", foreign_keys=[dossier_id])
     agency: so.Mapped[Agency] = so.relationship()
-    given_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[given_by_id])
-    handed_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[handed_by_id])
+    given_by: so.Mapped[User | None] = so.relationship(foreign_keys=[given_by_id])
+    handed_by: so.Mapped[User | None] = so.relationship(foreign_keys=[handed_by_id])
 
     @property
     def result_label(self) -> str:
@@ -445,22 +428,22 @@ class DossierEvent(db.Model):
     dossier_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("dossiers.id"))
     action: so.Mapped[str] = so.mapped_column(sa.String(30))
     at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
-    actor_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
-    status_from: so.Mapped[Optional[str]] = so.mapped_column(sa.String(24))
-    status_to: so.Mapped[Optional[str]] = so.mapped_column(sa.String(24))
-    from_agency_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("agencies.id"))
-    to_agency_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("agencies.id"))
-    step_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("dossier_steps.id"))
-    step_due_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
-    step_result: so.Mapped[Optional[str]] = so.mapped_column(sa.String(10))
-    note: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+    actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    status_from: so.Mapped[str | None] = so.mapped_column(sa.String(24))
+    status_to: so.Mapped[str | None] = so.mapped_column(sa.String(24))
+    from_agency_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("agencies.id"))
+    to_agency_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("agencies.id"))
+    step_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("dossier_steps.id"))
+    step_due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    step_result: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    note: so.Mapped[str | None] = so.mapped_column(sa.Text)
     # Details that are not for citizens' eyes (documents asked for, amounts, new dates).
-    data: so.Mapped[Optional[dict]] = so.mapped_column(sa.JSON)
+    data: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
 
     dossier: so.Mapped[Dossier] = so.relationship(back_populates="events")
-    actor: so.Mapped[Optional[User]] = so.relationship()
-    from_agency: so.Mapped[Optional[Agency]] = so.relationship(foreign_keys=[from_agency_id])
-    to_agency: so.Mapped[Optional[Agency]] = so.relationship(foreign_keys=[to_agency_id])
+    actor: so.Mapped[User | None] = so.relationship()
+    from_agency: so.Mapped[Agency | None] = so.relationship(foreign_keys=[from_agency_id])
+    to_agency: so.Mapped[Agency | None] = so.relationship(foreign_keys=[to_agency_id])
 
     @property
     def action_label(self) -> str:
@@ -483,7 +466,7 @@ class CalendarOverride(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     day: so.Mapped[date] = so.mapped_column(sa.Date, unique=True)
     kind: so.Mapped[str] = so.mapped_column(sa.String(4))  # off | work
-    reason: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
+    reason: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -501,11 +484,11 @@ class Attachment(db.Model):
     content_type: so.Mapped[str] = so.mapped_column(sa.String(80))
     size: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
-    uploaded_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    uploaded_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     uploaded_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
     dossier: so.Mapped[Dossier] = so.relationship()
-    uploaded_by: so.Mapped[Optional[User]] = so.relationship()
+    uploaded_by: so.Mapped[User | None] = so.relationship()
 
 
 RATING_LABELS = {
@@ -521,7 +504,7 @@ class Feedback(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     dossier_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("dossiers.id"), unique=True)
     rating: so.Mapped[str] = so.mapped_column(sa.String(20), index=True)
-    comment: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+    comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
     dossier: so.Mapped[Dossier] = so.relationship()
@@ -539,17 +522,17 @@ class OutboxMessage(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     channel: so.Mapped[str] = so.mapped_column(sa.String(10))  # email | webhook
-    recipient: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
-    subject: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
+    recipient: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    subject: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     body: so.Mapped[str] = so.mapped_column(sa.Text)
     kind: so.Mapped[str] = so.mapped_column(sa.String(40))
-    dossier_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("dossiers.id"), index=True)
+    dossier_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("dossiers.id"), index=True)
     status: so.Mapped[str] = so.mapped_column(sa.String(10), default="pending")  # pending|sent|failed
     attempts: so.Mapped[int] = so.mapped_column(default=0)
     next_attempt_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
-    last_error: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
-    sent_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
 
 class AuditLog(db.Model):
@@ -560,13 +543,13 @@ class AuditLog(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
-    actor_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
-    actor_name: so.Mapped[Optional[str]] = so.mapped_column(sa.String(120))
-    ip: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
+    actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    actor_name: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    ip: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     action: so.Mapped[str] = so.mapped_column(sa.String(60))
-    target_type: so.Mapped[Optional[str]] = so.mapped_column(sa.String(40))
-    target_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(80))
-    details: so.Mapped[Optional[dict]] = so.mapped_column(sa.JSON)
+    target_type: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    target_id: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    details: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
 
 
 class SweepState(db.Model):
@@ -575,5 +558,5 @@ class SweepState(db.Model):
     __tablename__ = "sweep_state"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    last_run_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
-    last_result: so.Mapped[Optional[dict]] = so.mapped_column(sa.JSON)
+    last_run_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    last_result: so.Mapped[dict | None] = so.mapped_column(sa.JSON)

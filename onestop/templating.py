@@ -4,7 +4,12 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from .models import (
-    CHANNEL_LABELS, DEADLINE_LABELS, RATING_LABELS, ROLE_LABELS, STATUS_CODES, STATUS_LABELS,
+    CHANNEL_LABELS,
+    DEADLINE_LABELS,
+    RATING_LABELS,
+    ROLE_LABELS,
+    STATUS_CODES,
+    STATUS_LABELS,
     STEP_RESULT_LABELS,
 )
 from .timeutil import fmt_date, fmt_datetime, iso, local

@@ -31,10 +31,13 @@ def local(dt: datetime | None) -> datetime | None:
 
 def parse_iso(value: str) -> datetime:
     """Parse ISO-8601; a moment without offset is taken as local time. Raises ValueError."""
-    dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=zone())
-    return dt.astimezone(UTC)
+    try:
+        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=zone())
+        return dt.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"moment out of range: {value}") from None
 
 
 def iso(dt: datetime | None) -> str | None:

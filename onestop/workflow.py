@@ -17,7 +17,14 @@ from .calendar import WorkCalendar, get_calendar
 from .errors import Conflict, NotFound, PermissionDenied, StaleVersion, ValidationError
 from .extensions import db
 from .models import (
-    STATUS_LABELS, Agency, Dossier, DossierDocument, DossierEvent, DossierStep, Procedure, User,
+    STATUS_LABELS,
+    Agency,
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+    DossierStep,
+    Procedure,
+    User,
 )
 from .signals import dossier_event
 from .text import fold
@@ -487,7 +494,7 @@ def _reassign(dossier, actor, now, cal, assignee=None, **_):
     user = None
     if isinstance(assignee, str) and assignee.strip():
         user = db.session.execute(db.select(User).filter_by(username=assignee.strip())).scalar_one_or_none()
-    elif isinstance(assignee, int) and not isinstance(assignee, bool):
+    elif isinstance(assignee, int) and not isinstance(assignee, bool) and 0 < assignee < 2**31:
         user = db.session.get(User, assignee)
     if user is None or not user.active or user.agency_id != dossier.current_agency_id \
             or user.role not in policy.AGENCY_ROLES:

@@ -2,8 +2,8 @@
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import IS_POSTGRES
 from flask_migrate import downgrade, upgrade
+from support import IS_POSTGRES
 
 from onestop.extensions import db
 
@@ -18,7 +18,7 @@ def test_upgrade_matches_models_and_downgrade_works(app, tmp_path):
         admin.dispose()
     else:
         url = f"sqlite:///{tmp_path}/migrated.db"
-    from conftest import make_app
+    from support import make_app
 
     migrated = make_app(SQLALCHEMY_DATABASE_URI=str(url) if not IS_POSTGRES else url.render_as_string(False))
     with migrated.app_context():

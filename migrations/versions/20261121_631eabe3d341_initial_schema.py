@@ -190,6 +190,10 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_dossiers_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index('ix_dossiers_finished_at', ['finished_at'], unique=False)
         batch_op.create_index('ix_dossiers_procedure', ['procedure_id', 'received_at'], unique=False)
+        batch_op.create_index('ix_dossiers_agency_due', ['current_agency_id', 'due_at', 'id'], unique=False)
+        batch_op.create_index('ix_dossiers_sweep_open', ['due_at'], unique=False,
+                              postgresql_where=sa.text("status IN ('received', 'processing') AND alert_level < 2"),
+                              sqlite_where=sa.text("status IN ('received', 'processing') AND alert_level < 2"))
         batch_op.create_index('ix_dossiers_received_at', ['received_at'], unique=False)
         batch_op.create_index('ix_dossiers_receiving_received', ['receiving_agency_id', 'received_at', 'id'], unique=False)
         batch_op.create_index('ix_dossiers_status_due', ['status', 'due_at'], unique=False)
@@ -393,6 +397,8 @@ def downgrade():
         batch_op.drop_index('ix_dossiers_receiving_received')
         batch_op.drop_index('ix_dossiers_received_at')
         batch_op.drop_index('ix_dossiers_procedure')
+        batch_op.drop_index('ix_dossiers_agency_due')
+        batch_op.drop_index('ix_dossiers_sweep_open')
         batch_op.drop_index('ix_dossiers_finished_at')
         batch_op.drop_index(batch_op.f('ix_dossiers_assignee_id'))
         batch_op.drop_index(batch_op.f('ix_dossiers_applicant_id_number'))

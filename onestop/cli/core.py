@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .. import accounts, agencies, calendar, catalogue, demo
+from .. import accounts, admin_ops, agencies, calendar, demo
 from ..audit import record
 from ..errors import DomainError
 from ..extensions import db
@@ -142,10 +142,7 @@ def procedures_import(file):
     if not path.exists():
         fail(f"không tìm thấy tệp {file}")
     try:
-        entries = catalogue.load_file(path.name, path.read_bytes())
-        result = catalogue.import_entries(entries)
-        record("admin.procedures_import", actor_name="cli", target_type="file", target_id=path.name,
-               details=result.summary())
+        result = admin_ops.import_catalogue(None, path.name, path.read_bytes())
         db.session.commit()
     except DomainError as exc:
         fail(exc.message)

@@ -2,8 +2,8 @@
 import threading
 
 import pytest
-from conftest import IS_POSTGRES
 from factories import APPLICANT, documents_of, procedure, receive, user, vn
+from support import IS_POSTGRES
 
 from onestop import workflow
 from onestop.codes import KEY_ALPHABET

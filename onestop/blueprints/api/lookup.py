@@ -1,1 +1,41 @@
-"""Public lookup and feedback endpoints of the API."""
+"""Public lookup and feedback endpoints of the API (no token; rate-limited per client)."""
+from flask import jsonify, request
+
+from ... import citizen
+from ...errors import NotFound, ValidationError
+from ...extensions import csrf, db
+from ...timeutil import iso
+from ..lookup.limits import feedback_limit, lookup_limit
+from . import bp
+
+
+@bp.route("/lookup/<code>", methods=["GET"])
+@csrf.exempt
+@lookup_limit()
+def lookup_dossier(code: str):
+    """The citizen's view; without the right `key`, status and dates only (no personal data)."""
+    found = citizen.find_for_citizen(code, request.args.get("key"))
+    return jsonify(citizen.public_view(found.dossier, found.full))
+
+
+@bp.route("/lookup/<code>/feedback", methods=["POST"])
+@csrf.exempt
+@feedback_limit()
+def lookup_feedback(code: str):
+    """Satisfaction after return, once per dossier; `key` in the body (or the query string)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError("Nội dung yêu cầu phải là một đối tượng JSON.", field="body")
+    key = body.get("key", request.args.get("key"))
+    if not isinstance(key, str) or not citizen.normalize_key(key):
+        raise NotFound(citizen.NOT_FOUND_MESSAGE)
+    found = citizen.find_for_citizen(code, key)
+    feedback = citizen.submit_feedback(found.dossier, body.get("rating"), body.get("comment"))
+    db.session.commit()
+    return jsonify({
+        "code": found.dossier.code,
+        "rating": feedback.rating,
+        "rating_label": feedback.rating_label,
+        "comment": feedback.comment,
+        "created_at": iso(feedback.created_at),
+    }), 201

@@ -1,8 +1,107 @@
-from flask import render_template
+"""Citizens' pages: look a dossier up by code (and key), follow its progress, rate the service."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
+from ... import citizen
+from ...errors import Conflict, NotFound, ValidationError
+from ...extensions import db
+from ...timeutil import parse_iso
 from . import bp
+from .forms import FeedbackForm, LookupForm
+from .limits import feedback_limit, lookup_limit
 
 
-@bp.route("/")
+@bp.context_processor
+def lookup_helpers():
+    def at(value: str | None) -> str:
+        """An ISO moment of the view as "08:30 ngày 21/11/2026"."""
+        return citizen.when(parse_iso(value)) if value else ""
+
+    return {"at": at}
+
+
+@bp.errorhandler(429)
+def too_many(exc):
+    return render_template("lookup/too_many.html", form=LookupForm()), 429
+
+
+def _not_found(code=None):
+    """The one answer for an unknown code and for a wrong key."""
+    form = LookupForm(formdata=None, code=citizen.normalize_code(code) or "")
+    return render_template("lookup/not_found.html", form=form, message=citizen.NOT_FOUND_MESSAGE), 404
+
+
+@bp.route("/", methods=["GET", "POST"])
+@lookup_limit(methods=["POST"])
 def index():
-    return render_template("main/about.html")
+    """The search page; a GET with ?code= (a portal's link) goes straight to the dossier."""
+    if request.method == "GET" and request.args.get("code"):
+        code = citizen.normalize_code(request.args["code"])
+        if code is None:
+            return _not_found()
+        key = citizen.normalize_key(request.args.get("key"))
+        return redirect(url_for("lookup.dossier", code=code, **({"key": key} if key else {})))
+    form = LookupForm()
+    if not form.validate_on_submit():
+        return render_template("lookup/index.html", form=form), 422 if form.errors else 200
+    code = citizen.normalize_code(form.code.data)
+    if code is None:
+        return _not_found()
+    if not citizen.normalize_key(form.key.data):
+        return redirect(url_for("lookup.dossier", code=code))
+    try:
+        found = citizen.find_for_citizen(code, form.key.data)
+    except NotFound:
+        return _not_found(code)
+    # The key (not an ID number) goes in the URL: the same link as the receipt's QR code.
+    return redirect(url_for("lookup.dossier", code=found.dossier.code, key=found.dossier.lookup_key))
+
+
+@bp.route("/<code>")
+@lookup_limit()
+def dossier(code: str):
+    """The QR code of the receipt opens this page with ?key=; without it, the status-only view."""
+    try:
+        found = citizen.find_for_citizen(code, request.args.get("key"))
+    except NotFound:
+        return _not_found(code)
+    view = citizen.public_view(found.dossier, found.full)
+    form = LookupForm(formdata=None, code=found.dossier.code)
+    key = found.dossier.lookup_key if found.full else None
+    return render_template("lookup/dossier.html", view=view, form=form, key=key)
+
+
+@bp.route("/<code>/feedback", methods=["GET", "POST"])
+@feedback_limit()
+def feedback(code: str):
+    """Satisfaction rating, once, after the result is returned; needs the key."""
+    key = request.form.get("key") if request.method == "POST" else request.args.get("key")
+    if not citizen.normalize_key(key):
+        return _not_found(code)
+    try:
+        found = citizen.find_for_citizen(code, key)
+    except NotFound:
+        return _not_found(code)
+    dossier_ = found.dossier
+    form = FeedbackForm(key=dossier_.lookup_key)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            citizen.submit_feedback(dossier_, form.rating.data, form.comment.data)
+        except ValidationError as exc:
+            form.rating.errors = [exc.message] if exc.field == "rating" else []
+            form.comment.errors = [exc.message] if exc.field == "comment" else []
+            status = 422
+        except Conflict as exc:
+            db.session.rollback()
+            flash(exc.message, "warning")
+            status = 409
+        else:
+            db.session.commit()
+            flash(_("Cảm ơn ông/bà đã đánh giá. Ý kiến của ông/bà giúp cơ quan nhà nước phục vụ tốt hơn."),
+                  "success")
+            return redirect(url_for("lookup.dossier", code=dossier_.code, key=dossier_.lookup_key))
+    elif request.method == "POST":
+        status = 422
+    view = citizen.public_view(dossier_, True)
+    return render_template("lookup/feedback.html", view=view, form=form, key=dossier_.lookup_key), status

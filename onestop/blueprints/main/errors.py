@@ -24,7 +24,8 @@ MESSAGES = {
 
 def wants_json() -> bool:
     path = request.path
-    return path.startswith("/api/") or path.startswith("/open311/") or request.accept_mimetypes.best == "application/json"
+    return (path.startswith("/api/") or path.startswith("/open311/")
+            or request.accept_mimetypes.best == "application/json")
 
 
 def error_response(status: int, code: str | None = None, message: str | None = None, field: str | None = None):
@@ -47,7 +48,8 @@ def register(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        return error_response(400, "csrf", "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại.")
+        return error_response(400, "csrf", "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
+                                           "Vui lòng tải lại trang và thử lại.")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -1,8 +1,62 @@
-from flask import render_template
+"""GeoReport v2 read endpoints: services (procedures) and service requests (dossiers)."""
+from flask import jsonify, request, url_for
+from werkzeug.exceptions import HTTPException
 
-from . import bp
+from ...errors import DomainError
+from ...extensions import csrf, db
+from ..lookup.limits import lookup_limit
+from ..main.errors import MESSAGES
+from . import bp, georeport
+
+
+def _spec_error(status: int, description: str):
+    """GeoReport v2 errors: a list of {code, description}."""
+    return jsonify([{"code": status, "description": description}]), status
+
+
+@bp.errorhandler(DomainError)
+def domain_error(exc: DomainError):
+    db.session.rollback()
+    return _spec_error(exc.status, exc.message)
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    status = exc.code or 500
+    return _spec_error(status, MESSAGES.get(status, ("error", "Đã có lỗi xảy ra."))[1])
 
 
 @bp.route("/services.json")
+@csrf.exempt
 def services():
-    return render_template("main/about.html")
+    return jsonify(georeport.services())
+
+
+@bp.route("/requests.json")
+@csrf.exempt
+def requests():
+    query = georeport.parse_query(request.args)
+    items, next_cursor = georeport.find_requests(query)
+    response = jsonify(items)
+    if next_cursor:
+        args = {k: v for k, v in request.args.items() if k != "cursor"}
+        link = url_for("open311.requests", _external=True, cursor=next_cursor, **args)
+        response.headers["Link"] = f'<{link}>; rel="next"'
+    return response
+
+
+@bp.route("/requests/<code>.json")
+@csrf.exempt
+@lookup_limit()
+def request_one(code: str):
+    dossier = georeport.one_request(code)
+    if dossier is None:
+        return _spec_error(404, "Không tìm thấy hồ sơ.")
+    return jsonify([georeport.service_request(dossier)])
+
+
+@bp.route("/discovery.json")
+@csrf.exempt
+def discovery():
+    """GeoReport v2 service discovery: where this endpoint lives and what it speaks."""
+    return jsonify(georeport.discovery(url_for("open311.services", _external=True).rsplit("/", 1)[0]))
