@@ -1,0 +1,21 @@
+"""Public forms: look a dossier up, rate the service."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ...models import RATING_LABELS
+
+
+class LookupForm(FlaskForm):
+    code = StringField(_l("Mã hồ sơ"), validators=[DataRequired(_l("Vui lòng nhập mã hồ sơ.")), Length(max=60)])
+    key = StringField(_l("Mã tra cứu hoặc số CCCD của người nộp (không bắt buộc)"),
+                      validators=[Optional(), Length(max=32, message=_l("Mã tra cứu không hợp lệ."))])
+
+
+class FeedbackForm(FlaskForm):
+    key = HiddenField()
+    # The domain checks the choice and answers in Vietnamese; WTForms' own message is English.
+    rating = RadioField(_l("Mức độ hài lòng"), choices=list(RATING_LABELS.items()), validate_choice=False)
+    comment = TextAreaField(_l("Góp ý (không bắt buộc)"),
+                            validators=[Optional(), Length(max=2000, message=_l("Góp ý tối đa 2000 ký tự."))])

@@ -1,0 +1,345 @@
+"""What a citizen may see of a dossier, and the satisfaction rating after return.
+
+A dossier code alone opens the status-only view (status, agencies, dates). The
+second factor, the lookup key printed on the receipt or the applicant's citizen
+ID (or a business's tax code), opens the full view with the applicant's name and
+the details meant for the applicant (what to bring, reasons, amounts). A wrong
+second factor answers exactly like an unknown code.
+"""
+from __future__ import annotations
+
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from . import audit, deadlines, validation
+from .calendar import get_calendar
+from .errors import Conflict, NotFound, ValidationError
+from .extensions import db
+from .models import (
+    DEADLINE_LABELS,
+    FINISHED_DEADLINE_LABELS,
+    OPEN_STATUSES,
+    RATING_LABELS,
+    Dossier,
+    DossierEvent,
+    DossierStep,
+    Feedback,
+)
+from .timeutil import fmt_date, iso, local
+from .timeutil import now as utcnow
+
+CODE_MAX_LEN = 60
+KEY_MAX_LEN = 32
+CODE_RE = re.compile(r"^[0-9A-Z.\-]{1,60}$")
+# The same message for an unknown code and a wrong key: an outsider cannot tell them apart.
+NOT_FOUND_MESSAGE = "Không tìm thấy hồ sơ khớp với thông tin đã nhập. Vui lòng kiểm tra lại mã hồ sơ và mã tra cứu."
+# Compared against when there is no dossier, so both paths do the same work.
+_DUMMY_SECRET = "0" * 12
+
+
+@dataclass
+class Lookup:
+    """A dossier found for a citizen, and whether the second factor was right."""
+
+    dossier: Dossier
+    full: bool
+
+
+def storable(text: str) -> bool:
+    """NUL bytes and lone surrogates cannot be stored (PostgreSQL refuses them)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def normalize_code(code) -> str | None:
+    """Dossier codes are upper-case; citizens type them in any case, with stray spaces."""
+    if not isinstance(code, str):
+        return None
+    code = "".join(code.split()).upper()
+    if not code or len(code) > CODE_MAX_LEN or not CODE_RE.match(code):
+        return None
+    return code
+
+
+def normalize_key(key) -> str | None:
+    """A lookup key or an ID number as typed: spaces dropped, upper-case."""
+    if not isinstance(key, str):
+        return None
+    key = "".join(key.split()).upper()
+    if not key:
+        return None
+    return key[:KEY_MAX_LEN]
+
+
+def _same(given: str, secret: str | None) -> bool:
+    same = hmac.compare_digest(given.encode("utf-8", "surrogatepass"),
+                               (secret or _DUMMY_SECRET).encode("utf-8", "surrogatepass"))
+    return same and bool(secret)
+
+
+def key_matches(dossier: Dossier | None, key: str) -> bool:
+    """Constant-time check of the lookup key, citizen ID or tax code; never short-circuits."""
+    if dossier is None:
+        _same(key, None)
+        _same(key, None)
+        _same(key, None)
+        return False
+    by_key = _same(key, dossier.lookup_key.upper() if dossier.lookup_key else None)
+    by_id = _same(key, dossier.applicant_id_number)
+    by_tax = _same(key, dossier.applicant_tax_code.upper() if dossier.applicant_tax_code else None)
+    return by_key | by_id | by_tax
+
+
+def find_for_citizen(code, key=None) -> Lookup:
+    """The dossier for this code; full view only with the right key. Raises NotFound."""
+    code = normalize_code(code)
+    key = normalize_key(key)
+    dossier = None
+    if code is not None:
+        dossier = db.session.execute(db.select(Dossier).filter_by(code=code)).scalar_one_or_none()
+    if key is None:
+        if dossier is None:
+            raise NotFound(NOT_FOUND_MESSAGE)
+        return Lookup(dossier, False)
+    if not key_matches(dossier, key):
+        raise NotFound(NOT_FOUND_MESSAGE)
+    return Lookup(dossier, True)
+
+
+# -- what the citizen reads --------------------------------------------------
+
+def mask_name(name: str | None) -> str | None:
+    """"Nguyễn Văn Đức" -> "Nguyễn V** Đ**": the family name and initials only."""
+    if not name:
+        return None
+    words = name.split()
+    return " ".join([words[0]] + [w[0] + "**" for w in words[1:]])
+
+
+def when(dt: datetime | None) -> str:
+    """"08:30 ngày 21/11/2026" (local time)."""
+    if dt is None:
+        return ""
+    return _("%(time)s ngày %(date)s", time=local(dt).strftime("%H:%M"), date=fmt_date(dt))
+
+
+def working_hours_text() -> str:
+    """"07:00–11:30 và 13:30–17:00" from ONESTOP_WORKING_HOURS."""
+    spec = "07:00-11:30,13:30-17:00"
+    if has_app_context():
+        spec = current_app.config.get("ONESTOP_WORKING_HOURS", spec)
+    parts = [p.strip().replace("-", "–") for p in spec.split(",") if p.strip()]
+    return _(" và ").join(parts)
+
+
+def _agency(agency) -> dict | None:
+    if agency is None:
+        return None
+    return {"identifier": agency.identifier, "name": agency.name}
+
+
+def _last_event(dossier: Dossier, *actions: str) -> DossierEvent | None:
+    return db.session.execute(
+        db.select(DossierEvent).where(DossierEvent.dossier_id == dossier.id, DossierEvent.action.in_(actions))
+        .order_by(DossierEvent.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def _steps(dossier: Dossier) -> list[dict]:
+    rows = db.session.execute(
+        db.select(DossierStep).where(DossierStep.dossier_id == dossier.id, DossierStep.started_at.is_not(None))
+        .order_by(DossierStep.seq, DossierStep.id)
+    ).scalars()
+    return [{
+        "agency": _agency(step.agency),
+        "task": step.task,
+        "started_at": iso(step.started_at),
+        "due_at": iso(step.due_at),
+        "finished_at": iso(step.finished_at),
+        "result": step.result,
+        "result_label": step.result_label or None,
+    } for step in rows]
+
+
+def collection_place(dossier: Dossier) -> dict:
+    """Where the result is collected: the procedure's counter, else the receiving agency."""
+    agency = dossier.receiving_agency
+    return {
+        "location": dossier.procedure.result_location or agency.name,
+        "agency": agency.name,
+        "address": agency.address,
+        "phone": agency.phone,
+        "working_hours": working_hours_text(),
+    }
+
+
+def status_summary(dossier: Dossier) -> str:
+    """One plain-Vietnamese sentence on where the dossier stands; no personal data."""
+    status = dossier.status
+    receiving = dossier.receiving_agency.name
+    due = when(dossier.due_at)
+    if status == "submitted":
+        text = _("Hồ sơ đã được đăng ký trực tuyến, đang chờ Bộ phận Một cửa kiểm tra và tiếp nhận.")
+    elif status == "received":
+        text = _("Hồ sơ đã được tiếp nhận tại %(agency)s và đang được chuyển đến cơ quan giải quyết. "
+                 "Hẹn trả kết quả lúc %(due)s.", agency=receiving, due=due)
+    elif status == "processing":
+        text = _("Hồ sơ đang được xử lý tại %(agency)s. Hẹn trả kết quả lúc %(due)s.",
+                 agency=dossier.current_agency.name, due=due)
+    elif status == "supplement_requested":
+        if dossier.procedure.clock_on_supplement == "pause":
+            clock = _("Thời gian chờ bổ sung không tính vào thời hạn giải quyết.")
+        else:
+            clock = _("Thời hạn giải quyết được tính lại từ đầu khi nhận đủ giấy tờ bổ sung.")
+        text = _("Cơ quan giải quyết yêu cầu bổ sung giấy tờ. Vui lòng nộp bổ sung tại %(agency)s. %(clock)s",
+                 agency=receiving, clock=clock)
+    elif status == "awaiting_payment":
+        text = _("Hồ sơ đang chờ thực hiện nghĩa vụ tài chính (nộp phí, lệ phí hoặc thuế). "
+                 "Thời gian chờ không tính vào thời hạn giải quyết.")
+    elif status == "not_accepted":
+        text = _("Hồ sơ không được tiếp nhận. Lý do được ghi trong Phiếu từ chối tiếp nhận giải quyết hồ sơ.")
+    elif status == "withdrawn":
+        text = _("Hồ sơ đã được rút theo yêu cầu của người nộp; thủ tục không tiếp tục được giải quyết.")
+    elif status == "stopped":
+        text = _("Cơ quan giải quyết đã dừng xử lý hồ sơ. Vui lòng liên hệ %(agency)s để nhận văn bản trả lời.",
+                 agency=receiving)
+    elif status == "result_ready":
+        text = _("Hồ sơ đã có kết quả. Mời ông/bà đến nhận kết quả tại %(place)s trong giờ làm việc (%(hours)s).",
+                 place=collection_place(dossier)["location"], hours=working_hours_text())
+    elif status == "returned":
+        text = _("Kết quả đã được trả lúc %(at)s.", at=when(dossier.returned_at or dossier.finished_at))
+    else:
+        text = dossier.status_label
+    if dossier.original_due_at is not None and status in OPEN_STATUSES:
+        text += " " + _("Hồ sơ bị chậm so với hẹn ban đầu (%(original)s); cơ quan giải quyết đã xin lỗi "
+                        "và hẹn lại ngày trả kết quả: %(due)s.", original=when(dossier.original_due_at), due=due)
+    return text
+
+
+def _deadline(dossier: Dossier, now: datetime) -> tuple[str | None, str | None]:
+    cal = get_calendar()
+    state = deadlines.deadline_state(dossier, now, deadlines.due_soon_threshold(cal, now))
+    if state is None:
+        return None, None
+    if dossier.status in OPEN_STATUSES:
+        if dossier.original_due_at is not None and state != "overdue":
+            # Still within the new appointment, but already late against the first one.
+            return state, _("Đã hẹn lại ngày trả kết quả")
+        return state, DEADLINE_LABELS.get(state)
+    return state, FINISHED_DEADLINE_LABELS.get(state, DEADLINE_LABELS.get(state))
+
+
+def feedback_of(dossier: Dossier) -> Feedback | None:
+    return db.session.execute(db.select(Feedback).filter_by(dossier_id=dossier.id)).scalar_one_or_none()
+
+
+def public_view(dossier: Dossier, full: bool, now: datetime | None = None) -> dict:
+    """The citizen's view (page, API, Open311). Without `full`, no personal data at all."""
+    now = now or utcnow()
+    state, state_label = _deadline(dossier, now)
+    view = {
+        "code": dossier.code,
+        "verified": bool(full),
+        "procedure": {"code": dossier.procedure.code, "name": dossier.procedure.name},
+        "status": dossier.status,
+        "status_code": dossier.status_code,
+        "status_label": dossier.status_label,
+        "summary": status_summary(dossier),
+        "deadline_state": state,
+        "deadline_label": state_label,
+        "received_at": iso(dossier.received_at),
+        "due_at": iso(dossier.due_at),
+        "original_due_at": iso(dossier.original_due_at),
+        "finished_at": iso(dossier.finished_at),
+        "returned_at": iso(dossier.returned_at),
+        "receiving_agency": _agency(dossier.receiving_agency),
+        "current_agency": _agency(dossier.current_agency),
+        "collection": collection_place(dossier) if dossier.status == "result_ready" else None,
+        "steps": _steps(dossier),
+        "applicant_name": None,
+        "applicant_name_masked": None,
+        "details": None,
+        "feedback": None,
+        "can_give_feedback": False,
+    }
+    if full:
+        view.update(_personal_part(dossier))
+    return view
+
+
+def _personal_part(dossier: Dossier) -> dict:
+    """What only the applicant (holder of the key) reads: name, reasons, documents, amounts, rating."""
+    details: dict = {}
+    status = dossier.status
+    if status == "supplement_requested":
+        event = _last_event(dossier, "request_supplement")
+        details["supplement"] = {
+            "documents": list((event.data or {}).get("documents") or []) if event else [],
+            "reason": event.note if event else None,
+            "requested_at": iso(event.at) if event else None,
+            "bring_to": dossier.receiving_agency.name,
+        }
+    if status == "awaiting_payment":
+        details["payment"] = {"amount": dossier.payment_amount}
+    if status in ("not_accepted", "stopped", "withdrawn"):
+        event = _last_event(dossier, {"not_accepted": "refuse", "stopped": "stop", "withdrawn": "withdraw"}[status])
+        details["reason"] = event.note if event else None
+    if dossier.original_due_at is not None:
+        details["apology"] = {
+            "reason": dossier.apology_reason,
+            "original_due_at": iso(dossier.original_due_at),
+            "new_due_at": iso(dossier.due_at),
+        }
+    feedback = feedback_of(dossier)
+    return {
+        "applicant_name": dossier.applicant_name,
+        "applicant_name_masked": mask_name(dossier.applicant_name),
+        "details": details,
+        "feedback": None if feedback is None else {
+            "rating": feedback.rating,
+            "rating_label": feedback.rating_label,
+            "comment": feedback.comment,
+            "created_at": iso(feedback.created_at),
+        },
+        "can_give_feedback": status == "returned" and feedback is None,
+    }
+
+
+# -- satisfaction ----------------------------------------------------------------
+
+def submit_feedback(dossier: Dossier, rating, comment=None, now: datetime | None = None) -> Feedback:
+    """Record the citizen's rating once, after the result is returned. Flushes, never commits."""
+    if not isinstance(rating, str) or rating not in RATING_LABELS:
+        raise ValidationError(_("Vui lòng chọn mức độ hài lòng: Rất hài lòng, Hài lòng hoặc Không hài lòng."),
+                              field="rating")
+    comment = validation.clean_str(comment, "comment", _("Góp ý"), max_len=2000)
+    if comment is not None and not storable(comment):
+        raise ValidationError(_("Góp ý chứa ký tự không hợp lệ."), field="comment")
+    if dossier.status != "returned":
+        raise Conflict(_("Chỉ có thể đánh giá sau khi ông/bà đã nhận kết quả."), code="not_returned")
+    if feedback_of(dossier) is not None:
+        raise Conflict(_("Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ được đánh giá một lần."),
+                       code="feedback_exists")
+    feedback = Feedback(dossier_id=dossier.id, rating=rating, comment=comment, created_at=now or utcnow())
+    db.session.add(feedback)
+    audit.record("dossier.feedback", target=dossier, actor_name="citizen",
+                 details={"rating": rating, "has_comment": comment is not None})
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Two submissions at once: the unique dossier_id lets only one through.
+        db.session.rollback()
+        raise Conflict(_("Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ được đánh giá một lần."),
+                       code="feedback_exists") from None
+    return feedback
