@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Two workers by default (the machine has two cores); PostgreSQL workers get their own databases.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test test-sqlite test-postgres lint bench install install-dev
 
@@ -30,8 +32,9 @@ run: $(VENV)/.installed
 
 # Every test on SQLite; again on PostgreSQL when TEST_DATABASE_URL is set.
 test: $(VENV)/.installed-dev
-	env -u TEST_DATABASE_URL $(BIN)/pytest
-	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== PostgreSQL: $$TEST_DATABASE_URL"; $(BIN)/pytest; fi
+	@echo "== SQLite"
+	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== PostgreSQL: $$TEST_DATABASE_URL"; $(BIN)/pytest $(PYTEST_ARGS); fi
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check onestop tests bench config.py wsgi.py

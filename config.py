@@ -51,6 +51,9 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "onestop@localhost")
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted
+    # (client addresses for rate limits and the audit log); 0 when clients connect directly.
+    ONESTOP_PROXY_COUNT = _int("ONESTOP_PROXY_COUNT", 0)
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True

@@ -6,9 +6,10 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, abort, g, request, session
 from flask_login import current_user
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import Engine
 
 from config import BASE_DIR, DEV_SECRET_KEY, config_for_env
@@ -46,6 +47,11 @@ def create_app(config=None) -> Flask:
     if app.config.get("ENV_NAME") == "production" and app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
         raise RuntimeError("ONESTOP_ENV=production cần SECRET_KEY riêng (production requires its own SECRET_KEY)")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    proxies = int(app.config.get("ONESTOP_PROXY_COUNT") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -96,7 +102,17 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        try:
+            user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        except SQLAlchemyError:
+            # The database is unwell: answer 503 once; while the error page renders
+            # (it looks at the user for the menu and the language) the visitor is anonymous.
+            db.session.rollback()
+            if g.get("_database_down"):
+                return None
+            g._database_down = True
+            app.logger.warning("could not load the signed-in user; database unavailable")
+            abort(503)
         return user if user is not None and user.active else None
 
 

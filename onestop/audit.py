@@ -8,7 +8,9 @@ from .models import AuditLog
 def client_ip() -> str | None:
     if not has_request_context():
         return None
-    return request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip() or None
+    # Behind a reverse proxy, ONESTOP_PROXY_COUNT makes ProxyFix set remote_addr from
+    # X-Forwarded-For; the raw header is never trusted here.
+    return request.remote_addr or None
 
 
 def record(action: str, *, actor=None, target=None, target_type: str | None = None,
