@@ -4,9 +4,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from flask import g
-from support import IS_POSTGRES, make_app
+from support import clean_tables, make_app
 
-from onestop import calendar
 from onestop.extensions import db, limiter
 
 
@@ -29,23 +28,6 @@ def _drop_leftovers():
         db.session.commit()
 
 
-def _clean():
-    """Empty every table. DELETE is much faster than TRUNCATE on PostgreSQL for tiny tables."""
-    db.session.remove()
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if IS_POSTGRES:
-            conn.execute(sa.text("UPDATE dossiers SET current_step_id = NULL"))
-            for name in tables:
-                conn.execute(sa.text(f"DELETE FROM {name}"))
-        else:
-            conn.execute(sa.text("PRAGMA foreign_keys=OFF"))
-            for name in tables:
-                conn.execute(sa.text(f"DELETE FROM {name}"))
-            conn.execute(sa.text("PRAGMA foreign_keys=ON"))
-    calendar.invalidate()
-
-
 @pytest.fixture
 def app(_schema, request):
     marker = request.node.get_closest_marker("config")
@@ -59,7 +41,7 @@ def app(_schema, request):
         g.pop("_login_user", None)
 
     with app.app_context():
-        _clean()
+        clean_tables()
         if app.config["RATELIMIT_ENABLED"]:
             limiter.reset()
         yield app

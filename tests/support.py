@@ -38,3 +38,24 @@ def make_app(**overrides):
     config.update(SQLALCHEMY_DATABASE_URI=DATABASE_URL, ONESTOP_FILES_DIR=FILES_DIR)
     config.update(overrides)
     return create_app(config)
+
+
+def clean_tables():
+    """Empty every table of the test database (faster than TRUNCATE for tiny tables)."""
+    import sqlalchemy as sa
+
+    from onestop import calendar
+    from onestop.extensions import db
+
+    db.session.remove()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if IS_POSTGRES:
+            conn.execute(sa.text("UPDATE dossiers SET current_step_id = NULL"))
+        else:
+            conn.execute(sa.text("PRAGMA foreign_keys=OFF"))
+        for name in tables:
+            conn.execute(sa.text(f"DELETE FROM {name}"))
+        if not IS_POSTGRES:
+            conn.execute(sa.text("PRAGMA foreign_keys=ON"))
+    calendar.invalidate()

@@ -1,11 +1,10 @@
 """Every administration page is for admins only: visitors are sent to sign in, other staff get 403."""
 import pytest
-import sqlalchemy as sa
 from factories import user
 from flask import g
-from support import IS_POSTGRES, make_app
+from support import clean_tables, make_app
 
-from onestop import accounts, calendar, demo
+from onestop import accounts, demo
 from onestop.extensions import db
 
 # (method, url) for every admin endpoint; demo objects fill the path parameters.
@@ -44,29 +43,17 @@ ADMIN_ROUTES = [
 ]
 
 
-def _empty_tables():
-    db.session.remove()
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if IS_POSTGRES:
-            conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(sa.text(f"DELETE FROM {name}"))
-    calendar.invalidate()
-
-
 @pytest.fixture(scope="module")
 def shared(_schema):
     """One demo province for the whole module: refused requests change nothing, so tests can share it."""
     app = make_app()
     with app.app_context():
-        _empty_tables()
+        clean_tables()
         demo.load()
         token, _raw = accounts.create_token(user("chuyenvien"), "tích hợp")
         db.session.commit()
         yield app, token.id
-        _empty_tables()
+        clean_tables()
         db.engine.dispose()
 
 
