@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from flask import g
-from support import clean_tables, make_app
+from support import IS_POSTGRES, clean_tables, make_app
 
 from onestop.extensions import db, limiter
 
