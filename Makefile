@@ -8,7 +8,7 @@ PORT ?= 5000
 # Two workers by default (the machine has two cores); PostgreSQL workers get their own databases.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test test-sqlite test-postgres lint bench install install-dev
+.PHONY: run test lint bench install install-dev translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,9 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+
+# Re-extract the Vietnamese source strings, merge them into the English catalogue, compile it.
+translations: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-wrap --sort-by-file -o onestop/translations/messages.pot .
+	$(BIN)/pybabel update -i onestop/translations/messages.pot -d onestop/translations -l en --no-wrap
+	$(BIN)/pybabel compile -d onestop/translations -l en

@@ -9,8 +9,8 @@ from pathlib import Path
 from flask import Flask, abort, g, request, session
 from flask_login import current_user
 from sqlalchemy import event
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from config import BASE_DIR, DEV_SECRET_KEY, config_for_env
 

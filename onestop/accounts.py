@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from . import audit
 from .errors import ValidationError
@@ -26,14 +27,15 @@ def authenticate(username: str, password: str) -> User:
     """Check a sign-in; counts failures and locks the account for a while after too many."""
     now = utcnow()
     user = db.session.execute(db.select(User).filter_by(username=(username or "").strip())).scalar_one_or_none()
-    generic = "Tên đăng nhập hoặc mật khẩu không đúng."
+    generic = _("Tên đăng nhập hoặc mật khẩu không đúng.")
     if user is None:
         audit.record("auth.login_failed", actor_name=(username or "")[:120], details={"reason": "unknown user"})
         raise LoginRefused(generic)
     if user.locked_until is not None and user.locked_until > now:
         audit.record("auth.login_locked", actor=user)
-        raise LoginRefused("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau "
-                           f"{current_app.config['ONESTOP_LOGIN_LOCK_MINUTES']} phút hoặc liên hệ quản trị.")
+        raise LoginRefused(_("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau "
+                             "%(minutes)s phút hoặc liên hệ quản trị.",
+                             minutes=current_app.config["ONESTOP_LOGIN_LOCK_MINUTES"]))
     if not user.check_password(password or ""):
         user.failed_logins += 1
         if user.failed_logins >= current_app.config["ONESTOP_LOGIN_MAX_FAILURES"]:
@@ -43,7 +45,7 @@ def authenticate(username: str, password: str) -> User:
         raise LoginRefused(generic)
     if not user.active:
         audit.record("auth.login_failed", actor=user, details={"reason": "inactive"})
-        raise LoginRefused("Tài khoản đã bị vô hiệu hóa.")
+        raise LoginRefused(_("Tài khoản đã bị vô hiệu hóa."))
     user.failed_logins = 0
     user.locked_until = None
     audit.record("auth.login", actor=user)
@@ -60,18 +62,18 @@ def create_user(username: str, *, role: str, agency_identifier: str, full_name: 
     """Add a staff account; flushes."""
     username = (username or "").strip()
     if not username or len(username) > 64 or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
-        raise ValidationError("Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch dưới, gạch ngang.", field="username")
+        raise ValidationError(_("Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch dưới, gạch ngang."), field="username")
     if role not in ROLE_LABELS:
-        raise ValidationError("Vai trò phải là admin, clerk, specialist hoặc leader.", field="role")
+        raise ValidationError(_("Vai trò phải là admin, clerk, specialist hoặc leader."), field="role")
     agency = db.session.execute(db.select(Agency).filter_by(identifier=agency_identifier)).scalar_one_or_none()
     if agency is None:
-        raise ValidationError(f"Không tìm thấy cơ quan {agency_identifier}.", field="agency")
+        raise ValidationError(_("Không tìm thấy cơ quan %(identifier)s.", identifier=agency_identifier), field="agency")
     if db.session.execute(db.select(User.id).filter_by(username=username)).first():
-        raise ValidationError(f"Tên đăng nhập {username} đã tồn tại.", field="username")
+        raise ValidationError(_("Tên đăng nhập %(username)s đã tồn tại.", username=username), field="username")
     if not full_name or not full_name.strip():
-        raise ValidationError("Họ và tên là bắt buộc.", field="full_name")
+        raise ValidationError(_("Họ và tên là bắt buộc."), field="full_name")
     if not password or len(password) < 8:
-        raise ValidationError("Mật khẩu phải có ít nhất 8 ký tự.", field="password")
+        raise ValidationError(_("Mật khẩu phải có ít nhất 8 ký tự."), field="password")
     user = User(username=username, role=role, agency=agency, full_name=full_name.strip(), email=email)
     user.set_password(password)
     db.session.add(user)

@@ -253,7 +253,9 @@ FIELD_LABELS = {
     "receiving_agency": _l("Cơ quan tiếp nhận"), "clock_on_supplement": _l("Khi yêu cầu bổ sung"),
     "documents": _l("Thành phần hồ sơ"), "route": _l("Quy trình"),
 }
-_ENTRY_ERROR = re.compile(r"^mục \d+(?: \([^)]*\))?, trường “(?P<field>[^”]*)”: (?P<message>.*)$", re.S)
+# catalogue.check_entry messages, in Vietnamese or English ("item 1 (code), field “x”: ...").
+_ENTRY_ERROR = re.compile(r"^(?:mục|item) \d+(?: \([^)]*\))?, (?:trường|field) “(?P<field>[^”]*)”: (?P<message>.*)$",
+                          re.S)
 
 
 def _agencies_by_identifier() -> dict[str, Agency]:

@@ -2,6 +2,7 @@
 import re
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from .errors import ValidationError
 from .extensions import db
@@ -20,20 +21,21 @@ def create_agency(identifier: str, name: str, parent_identifier: str | None = No
     """Add an agency; flushes. Raises ValidationError naming the field."""
     identifier = (identifier or "").strip().upper()
     if not IDENTIFIER_RE.match(identifier):
-        raise ValidationError("Mã định danh cơ quan không hợp lệ (ví dụ 000.00.17.H56).", field="identifier")
+        raise ValidationError(_("Mã định danh cơ quan không hợp lệ (ví dụ 000.00.17.H56)."), field="identifier")
     if get_by_identifier(identifier) is not None:
-        raise ValidationError(f"Mã định danh {identifier} đã tồn tại.", field="identifier")
+        raise ValidationError(_("Mã định danh %(identifier)s đã tồn tại.", identifier=identifier), field="identifier")
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationError("Tên cơ quan là bắt buộc.", field="name")
+        raise ValidationError(_("Tên cơ quan là bắt buộc."), field="name")
     parent = None
     if parent_identifier:
         parent = get_by_identifier(parent_identifier.strip().upper())
         if parent is None:
-            raise ValidationError(f"Không tìm thấy cơ quan cấp trên {parent_identifier}.", field="parent")
+            raise ValidationError(_("Không tìm thấy cơ quan cấp trên %(identifier)s.", identifier=parent_identifier),
+                              field="parent")
     kind = kind or ("department" if parent else "province")
     if kind not in AGENCY_KINDS:
-        raise ValidationError("Loại cơ quan không hợp lệ.", field="kind")
+        raise ValidationError(_("Loại cơ quan không hợp lệ."), field="kind")
     agency = Agency(identifier=identifier, name=name, parent=parent, kind=kind, address=address)
     db.session.add(agency)
     db.session.flush()

@@ -16,6 +16,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
+from flask_babel import get_locale, gettext
 
 from .errors import ValidationError
 
@@ -51,6 +52,12 @@ def national_days(first_year: int, last_year: int) -> tuple[frozenset[date], fro
     names = dict(vn.items())
     workdays = frozenset(getattr(vn, "weekend_workdays", set()) or set())
     return frozenset(names), workdays, names
+
+
+@lru_cache(maxsize=4)
+def english_holiday_names(first_year: int, last_year: int) -> dict:
+    """The same holidays named in English, for staff who chose English."""
+    return dict(holidays_lib.country_holidays("VN", years=range(first_year, last_year + 1), language="en_US").items())
 
 
 def _seconds(t: time) -> int:
@@ -114,17 +121,23 @@ class WorkCalendar:
         working = self.is_working_day(d)
         kind = self.overrides.get(d)
         if kind:
-            default = "Ngày làm bù" if kind == "work" else "Ngày nghỉ"
+            default = gettext("Ngày làm bù") if kind == "work" else gettext("Ngày nghỉ")
             reason = self.override_reasons.get(d) or default
         elif d in self.holidays:
-            reason = self.holiday_names.get(d, "Ngày lễ")
+            reason = self.holiday_name(d) or gettext("Ngày lễ")
         elif d in self.weekend_workdays:
-            reason = "Ngày làm bù"
+            reason = gettext("Ngày làm bù")
         elif d.weekday() >= 5:
-            reason = "Cuối tuần"
+            reason = gettext("Cuối tuần")
         else:
             reason = ""
         return DayInfo(d, working, reason)
+
+    def holiday_name(self, d: date) -> str | None:
+        """The holiday's name in the reader's language (the `holidays` package knows both)."""
+        if str(get_locale() or "vi") == "en":
+            return english_holiday_names(self.first_year, self.last_year).get(d)
+        return self.holiday_names.get(d)
 
     def next_working_day(self, d: date, include: bool = True) -> date:
         """The first working day on or after (or strictly after) `d`."""
@@ -147,7 +160,8 @@ class WorkCalendar:
     def _check_range(self, d: date) -> None:
         if not (self.first_year <= d.year <= self.last_year):
             raise OutOfCalendar(
-                f"Ngày {d:%d/%m/%Y} nằm ngoài lịch làm việc ({self.first_year}–{self.last_year})."
+                gettext("Ngày %(day)s nằm ngoài lịch làm việc (%(first)s–%(last)s).", day=f"{d:%d/%m/%Y}",
+                        first=self.first_year, last=self.last_year)
             )
 
     # -- working seconds ----------------------------------------------------

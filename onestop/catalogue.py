@@ -6,6 +6,8 @@ import io
 import json
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 from .errors import ValidationError
 from .extensions import db
 from .models import Agency, Procedure, ProcedureDocument, RouteStep
@@ -28,30 +30,31 @@ class ImportResult:
 
 
 def _fail(index: int, code, field_name: str, message: str):
-    where = f"mục {index + 1}" + (f" ({code})" if code else "")
-    raise ValidationError(f"{where}, trường “{field_name}”: {message}", field=field_name)
+    where = _("mục %(n)d", n=index + 1) + (f" ({code})" if code else "")
+    message = _("%(where)s, trường “%(field)s”: %(message)s", where=where, field=field_name, message=message)
+    raise ValidationError(message, field=field_name)
 
 
 def _int(value, index, code, name, minimum=0) -> int:
     if isinstance(value, bool):
-        _fail(index, code, name, "phải là số nguyên")
+        _fail(index, code, name, _("phải là số nguyên"))
     try:
         number = int(value)
     except (TypeError, ValueError):
-        _fail(index, code, name, "phải là số nguyên")
+        _fail(index, code, name, _("phải là số nguyên"))
     if isinstance(value, float) and value != number:
-        _fail(index, code, name, "phải là số nguyên")
+        _fail(index, code, name, _("phải là số nguyên"))
     if number < minimum:
-        _fail(index, code, name, f"phải lớn hơn hoặc bằng {minimum}")
+        _fail(index, code, name, _("phải lớn hơn hoặc bằng %(n)s", n=minimum))
     return number
 
 
 def _text(value, index, code, name, max_len) -> str:
     if not isinstance(value, str) or not value.strip():
-        _fail(index, code, name, "là bắt buộc")
+        _fail(index, code, name, _("là bắt buộc"))
     value = " ".join(value.split())
     if len(value) > max_len:
-        _fail(index, code, name, f"dài quá {max_len} ký tự")
+        _fail(index, code, name, _("dài quá %(n)s ký tự", n=max_len))
     return value
 
 
@@ -64,29 +67,29 @@ def _optional_text(value, index, code, name, max_len) -> str | None:
 def check_entry(index: int, entry, agencies: dict[str, Agency]) -> dict:
     """Validate one catalogue entry; the error names the entry and the field."""
     if not isinstance(entry, dict):
-        _fail(index, None, "(mục)", "phải là một đối tượng JSON")
+        _fail(index, None, _("(mục)"), _("phải là một đối tượng JSON"))
     code = _text(entry.get("code"), index, None, "code", 40)
     name = _text(entry.get("name"), index, code, "name", 500)
     field_name = _text(entry.get("field"), index, code, "field", 200)
     time_limit = _int(entry.get("time_limit"), index, code, "time_limit", minimum=1)
     time_unit = entry.get("time_unit", "working_days")
     if time_unit not in TIME_UNITS:
-        _fail(index, code, "time_unit", "phải là working_days hoặc working_hours")
+        _fail(index, code, "time_unit", _("phải là working_days hoặc working_hours"))
     fee = _int(entry.get("fee", 0), index, code, "fee")
     receiving = entry.get("receiving_agency")
     if receiving not in agencies:
-        _fail(index, code, "receiving_agency", f"không có cơ quan mã “{receiving}”")
+        _fail(index, code, "receiving_agency", _("không có cơ quan mã “%(code)s”", code=receiving))
     policy = entry.get("clock_on_supplement", "restart")
     if policy not in CLOCK_POLICIES:
-        _fail(index, code, "clock_on_supplement", "phải là restart hoặc pause")
+        _fail(index, code, "clock_on_supplement", _("phải là restart hoặc pause"))
     same_day = bool(entry.get("same_day", False))
     documents = entry.get("documents", [])
     if not isinstance(documents, list):
-        _fail(index, code, "documents", "phải là một danh sách")
+        _fail(index, code, "documents", _("phải là một danh sách"))
     docs = []
     for j, doc in enumerate(documents):
         if not isinstance(doc, dict):
-            _fail(index, code, f"documents[{j}]", "phải là một đối tượng")
+            _fail(index, code, f"documents[{j}]", _("phải là một đối tượng"))
         docs.append({
             "name": _text(doc.get("name"), index, code, f"documents[{j}].name", 500),
             "originals": _int(doc.get("originals", 1), index, code, f"documents[{j}].originals"),
@@ -94,14 +97,14 @@ def check_entry(index: int, entry, agencies: dict[str, Agency]) -> dict:
         })
     route = entry.get("route")
     if not isinstance(route, list) or not route:
-        _fail(index, code, "route", "phải có ít nhất một bước")
+        _fail(index, code, "route", _("phải có ít nhất một bước"))
     steps = []
     for j, step in enumerate(route):
         if not isinstance(step, dict):
-            _fail(index, code, f"route[{j}]", "phải là một đối tượng")
+            _fail(index, code, f"route[{j}]", _("phải là một đối tượng"))
         agency = step.get("agency")
         if agency not in agencies:
-            _fail(index, code, f"route[{j}].agency", f"không có cơ quan mã “{agency}”")
+            _fail(index, code, f"route[{j}].agency", _("không có cơ quan mã “%(code)s”", code=agency))
         steps.append({
             "agency": agency,
             "time": _int(step.get("time"), index, code, f"route[{j}].time", minimum=0),
@@ -110,7 +113,8 @@ def check_entry(index: int, entry, agencies: dict[str, Agency]) -> dict:
     total = sum(s["time"] for s in steps)
     if total != time_limit:
         _fail(index, code, "route",
-              f"tổng thời gian các bước ({total}) phải bằng thời hạn giải quyết ({time_limit})")
+              _("tổng thời gian các bước (%(total)s) phải bằng thời hạn giải quyết (%(limit)s)",
+                total=total, limit=time_limit))
     result_location = _optional_text(entry.get("result_location"), index, code, "result_location", 255)
     return {
         "code": code, "name": name, "field": field_name, "time_limit": time_limit, "time_unit": time_unit,
@@ -159,13 +163,13 @@ def apply_entry(procedure: Procedure, entry: dict, agencies: dict[str, Agency]) 
 def import_entries(entries) -> ImportResult:
     """Create or update procedures from catalogue entries; all or nothing; flushes."""
     if not isinstance(entries, list):
-        raise ValidationError("Tệp danh mục phải là một danh sách (JSON array) các thủ tục.", field="file")
+        raise ValidationError(_("Tệp danh mục phải là một danh sách (JSON array) các thủ tục."), field="file")
     agencies = {a.identifier: a for a in db.session.execute(db.select(Agency)).scalars()}
     checked = [check_entry(i, e, agencies) for i, e in enumerate(entries)]
     seen = set()
     for i, entry in enumerate(checked):
         if entry["code"] in seen:
-            _fail(i, entry["code"], "code", "bị trùng trong tệp")
+            _fail(i, entry["code"], "code", _("bị trùng trong tệp"))
         seen.add(entry["code"])
     result = ImportResult()
     for entry in checked:
@@ -191,7 +195,7 @@ def parse_csv(text: str) -> list[dict]:
     missing = [c for c in ("code", "name", "field", "time_limit", "receiving_agency", "route")
                if c not in (reader.fieldnames or [])]
     if missing:
-        raise ValidationError(f"Tệp CSV thiếu cột: {', '.join(missing)}.", field="file")
+        raise ValidationError(_("Tệp CSV thiếu cột: %(columns)s.", columns=", ".join(missing)), field="file")
     entries = []
     for row in reader:
         docs = []
@@ -201,7 +205,7 @@ def parse_csv(text: str) -> list[dict]:
                          "copies": counts[1] if len(counts) > 1 else 0})
         route = []
         for part in filter(None, (p.strip() for p in (row.get("route") or "").split(";"))):
-            agency, _, time = (x.strip() for x in part.partition("|"))
+            agency, _sep, time = (x.strip() for x in part.partition("|"))
             route.append({"agency": agency, "time": time})
         entries.append({
             "code": row.get("code"), "name": row.get("name"), "field": row.get("field"),
@@ -219,10 +223,11 @@ def load_file(name: str, content: bytes) -> list:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationError("Tệp phải được mã hóa UTF-8.", field="file") from None
+        raise ValidationError(_("Tệp phải được mã hóa UTF-8."), field="file") from None
     if name.lower().endswith(".csv"):
         return parse_csv(text)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValidationError(f"Tệp JSON không hợp lệ (dòng {exc.lineno}, cột {exc.colno}).", field="file") from None
+        raise ValidationError(_("Tệp JSON không hợp lệ (dòng %(line)s, cột %(col)s).", line=exc.lineno, col=exc.colno),
+                              field="file") from None

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from . import audit, deadlines, validation
@@ -38,7 +39,7 @@ CODE_MAX_LEN = 60
 KEY_MAX_LEN = 32
 CODE_RE = re.compile(r"^[0-9A-Z.\-]{1,60}$")
 # The same message for an unknown code and a wrong key: an outsider cannot tell them apart.
-NOT_FOUND_MESSAGE = "Không tìm thấy hồ sơ khớp với thông tin đã nhập. Vui lòng kiểm tra lại mã hồ sơ và mã tra cứu."
+NOT_FOUND_MESSAGE = _l("Không tìm thấy hồ sơ khớp với thông tin đã nhập. Vui lòng kiểm tra lại mã hồ sơ và mã tra cứu.")
 # Compared against when there is no dossier, so both paths do the same work.
 _DUMMY_SECRET = "0" * 12
 
@@ -110,10 +111,10 @@ def find_for_citizen(code, key=None) -> Lookup:
         dossier = db.session.execute(db.select(Dossier).filter_by(code=code)).scalar_one_or_none()
     if key is None:
         if dossier is None:
-            raise NotFound(NOT_FOUND_MESSAGE)
+            raise NotFound(str(NOT_FOUND_MESSAGE))
         return Lookup(dossier, False)
     if not key_matches(dossier, key):
-        raise NotFound(NOT_FOUND_MESSAGE)
+        raise NotFound(str(NOT_FOUND_MESSAGE))
     return Lookup(dossier, True)
 
 
@@ -236,8 +237,13 @@ def _deadline(dossier: Dossier, now: datetime) -> tuple[str | None, str | None]:
         if dossier.original_due_at is not None and state != "overdue":
             # Still within the new appointment, but already late against the first one.
             return state, _("Đã hẹn lại ngày trả kết quả")
-        return state, DEADLINE_LABELS.get(state)
-    return state, FINISHED_DEADLINE_LABELS.get(state, DEADLINE_LABELS.get(state))
+        return state, _text(DEADLINE_LABELS.get(state))
+    return state, _text(FINISHED_DEADLINE_LABELS.get(state, DEADLINE_LABELS.get(state)))
+
+
+def _text(label) -> str | None:
+    """A lazy label as plain text (for JSON), None stays None."""
+    return None if label is None else str(label)
 
 
 def feedback_of(dossier: Dossier) -> Feedback | None:

@@ -1,5 +1,7 @@
 """Domain errors: each carries an API error code, an HTTP status and a Vietnamese message."""
 
+from flask_babel import gettext as _
+
 
 class DomainError(Exception):
     status = 400
@@ -48,5 +50,5 @@ class Conflict(DomainError):
 class StaleVersion(Conflict):
     code = "stale_version"
 
-    def __init__(self, message: str = "Hồ sơ đã được cập nhật bởi người khác. Vui lòng tải lại trang.", **kw):
-        super().__init__(message, **kw)
+    def __init__(self, message: str | None = None, **kw):
+        super().__init__(message or _("Hồ sơ đã được cập nhật bởi người khác. Vui lòng tải lại trang."), **kw)

@@ -5,6 +5,8 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -40,19 +42,19 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 
 ROLE_LABELS = {
-    "admin": "Quản trị hệ thống",
-    "clerk": "Cán bộ tiếp nhận",
-    "specialist": "Chuyên viên",
-    "leader": "Lãnh đạo",
+    "admin": _l("Quản trị hệ thống"),
+    "clerk": _l("Cán bộ tiếp nhận"),
+    "specialist": _l("Chuyên viên"),
+    "leader": _l("Lãnh đạo"),
 }
 
 AGENCY_KINDS = {
-    "province": "UBND tỉnh",
-    "center": "Trung tâm Phục vụ hành chính công",
-    "department": "Sở, ban, ngành",
-    "district": "UBND cấp huyện",
-    "commune": "UBND cấp xã",
-    "office": "Phòng, đơn vị",
+    "province": _l("UBND tỉnh"),
+    "center": _l("Trung tâm Phục vụ hành chính công"),
+    "department": _l("Sở, ban, ngành"),
+    "district": _l("UBND cấp huyện"),
+    "commune": _l("UBND cấp xã"),
+    "office": _l("Phòng, đơn vị"),
 }
 
 
@@ -112,7 +114,7 @@ class User(UserMixin, db.Model):
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
+        return str(ROLE_LABELS.get(self.role, self.role))
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
@@ -167,9 +169,10 @@ class Procedure(db.Model):
     @property
     def time_label(self) -> str:
         if self.same_day:
-            return "Trong ngày"
-        unit = "giờ làm việc" if self.time_unit == "working_hours" else "ngày làm việc"
-        return f"{self.time_limit} {unit}"
+            return _("Trong ngày")
+        if self.time_unit == "working_hours":
+            return _("%(n)s giờ làm việc", n=self.time_limit)
+        return _("%(n)s ngày làm việc", n=self.time_limit)
 
 
 class ProcedureDocument(db.Model):
@@ -205,16 +208,16 @@ STATUS_CODES = {
     "result_ready": 9, "returned": 10,
 }
 STATUS_LABELS = {
-    "submitted": "Mới đăng ký",
-    "received": "Được tiếp nhận",
-    "not_accepted": "Không được tiếp nhận",
-    "processing": "Đang xử lý",
-    "supplement_requested": "Yêu cầu bổ sung giấy tờ",
-    "awaiting_payment": "Yêu cầu thực hiện nghĩa vụ tài chính",
-    "withdrawn": "Công dân yêu cầu rút hồ sơ",
-    "stopped": "Dừng xử lý",
-    "result_ready": "Đã xử lý xong",
-    "returned": "Đã trả kết quả",
+    "submitted": _l("Mới đăng ký"),
+    "received": _l("Được tiếp nhận"),
+    "not_accepted": _l("Không được tiếp nhận"),
+    "processing": _l("Đang xử lý"),
+    "supplement_requested": _l("Yêu cầu bổ sung giấy tờ"),
+    "awaiting_payment": _l("Yêu cầu thực hiện nghĩa vụ tài chính"),
+    "withdrawn": _l("Công dân yêu cầu rút hồ sơ"),
+    "stopped": _l("Dừng xử lý"),
+    "result_ready": _l("Đã xử lý xong"),
+    "returned": _l("Đã trả kết quả"),
 }
 # Statuses in which the dossier is still in the hands of the administration.
 OPEN_STATUSES = ("submitted", "received", "processing", "supplement_requested", "awaiting_payment")
@@ -223,17 +226,17 @@ CLOCK_STATUSES = ("received", "processing")
 FINISHED_STATUSES = ("not_accepted", "withdrawn", "stopped", "result_ready", "returned")
 
 CHANNELS = {"counter": 1, "online": 2, "postal": 3}
-CHANNEL_LABELS = {"counter": "Trực tiếp", "online": "Trực tuyến", "postal": "Bưu chính công ích"}
+CHANNEL_LABELS = {"counter": _l("Trực tiếp"), "online": _l("Trực tuyến"), "postal": _l("Bưu chính công ích")}
 
 DEADLINE_LABELS = {
-    "on_time": "Trong hạn",
-    "due_soon": "Sắp đến hạn",
-    "overdue": "Quá hạn",
-    "early": "Trước hạn",
-    "late": "Trễ hạn",
+    "on_time": _l("Trong hạn"),
+    "due_soon": _l("Sắp đến hạn"),
+    "overdue": _l("Quá hạn"),
+    "early": _l("Trước hạn"),
+    "late": _l("Trễ hạn"),
 }
-FINISHED_DEADLINE_LABELS = {"on_time": "Đúng hạn", "early": "Trước hạn", "late": "Trễ hạn"}
-STEP_RESULT_LABELS = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn"}
+FINISHED_DEADLINE_LABELS = {"on_time": _l("Đúng hạn"), "early": _l("Trước hạn"), "late": _l("Trễ hạn")}
+STEP_RESULT_LABELS = {"early": _l("Trước hạn"), "on_time": _l("Đúng hạn"), "late": _l("Quá hạn")}
 
 
 class Dossier(db.Model):
@@ -325,7 +328,7 @@ class Dossier(db.Model):
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return str(STATUS_LABELS[self.status])
 
     @property
     def status_code(self) -> int:
@@ -333,7 +336,7 @@ class Dossier(db.Model):
 
     @property
     def channel_label(self) -> str:
-        return CHANNEL_LABELS.get(self.channel, self.channel)
+        return str(CHANNEL_LABELS.get(self.channel, self.channel))
 
     @property
     def is_open(self) -> bool:
@@ -390,30 +393,30 @@ class DossierStep(db.Model):
 
     @property
     def result_label(self) -> str:
-        return STEP_RESULT_LABELS.get(self.result or "", "")
+        return str(STEP_RESULT_LABELS.get(self.result or "", ""))
 
 
 ACTION_LABELS = {
-    "intake": "Tiếp nhận hồ sơ",
-    "submit": "Đăng ký trực tuyến",
-    "accept": "Tiếp nhận hồ sơ",
-    "refuse": "Từ chối tiếp nhận",
-    "forward": "Chuyển xử lý",
-    "request_supplement": "Yêu cầu bổ sung hồ sơ",
-    "supplement_received": "Nhận hồ sơ bổ sung",
-    "request_payment": "Yêu cầu thực hiện nghĩa vụ tài chính",
-    "payment_received": "Đã thực hiện nghĩa vụ tài chính",
-    "stop": "Dừng xử lý",
-    "complete": "Hoàn thành xử lý, chuyển trả kết quả",
-    "return": "Trả kết quả",
-    "withdraw": "Công dân rút hồ sơ",
-    "apologize": "Xin lỗi và hẹn lại ngày trả kết quả",
-    "reassign": "Phân công xử lý",
-    "due_soon": "Sắp đến hạn",
-    "overdue": "Quá hạn",
-    "step_overdue": "Bước xử lý quá hạn",
-    "attach": "Đính kèm tệp",
-    "feedback": "Đánh giá mức độ hài lòng",
+    "intake": _l("Tiếp nhận hồ sơ"),
+    "submit": _l("Đăng ký trực tuyến"),
+    "accept": _l("Tiếp nhận hồ sơ"),
+    "refuse": _l("Từ chối tiếp nhận"),
+    "forward": _l("Chuyển xử lý"),
+    "request_supplement": _l("Yêu cầu bổ sung hồ sơ"),
+    "supplement_received": _l("Nhận hồ sơ bổ sung"),
+    "request_payment": _l("Yêu cầu thực hiện nghĩa vụ tài chính"),
+    "payment_received": _l("Đã thực hiện nghĩa vụ tài chính"),
+    "stop": _l("Dừng xử lý"),
+    "complete": _l("Hoàn thành xử lý, chuyển trả kết quả"),
+    "return": _l("Trả kết quả"),
+    "withdraw": _l("Công dân rút hồ sơ"),
+    "apologize": _l("Xin lỗi và hẹn lại ngày trả kết quả"),
+    "reassign": _l("Phân công xử lý"),
+    "due_soon": _l("Sắp đến hạn"),
+    "overdue": _l("Quá hạn"),
+    "step_overdue": _l("Bước xử lý quá hạn"),
+    "attach": _l("Đính kèm tệp"),
+    "feedback": _l("Đánh giá mức độ hài lòng"),
 }
 
 
@@ -447,7 +450,7 @@ class DossierEvent(db.Model):
 
     @property
     def action_label(self) -> str:
-        return ACTION_LABELS.get(self.action, self.action)
+        return str(ACTION_LABELS.get(self.action, self.action))
 
 
 class CodeSequence(db.Model):
@@ -492,9 +495,9 @@ class Attachment(db.Model):
 
 
 RATING_LABELS = {
-    "very_satisfied": "Rất hài lòng",
-    "satisfied": "Hài lòng",
-    "not_satisfied": "Không hài lòng",
+    "very_satisfied": _l("Rất hài lòng"),
+    "satisfied": _l("Hài lòng"),
+    "not_satisfied": _l("Không hài lòng"),
 }
 
 
@@ -511,7 +514,7 @@ class Feedback(db.Model):
 
     @property
     def rating_label(self) -> str:
-        return RATING_LABELS[self.rating]
+        return str(RATING_LABELS[self.rating])
 
 
 class OutboxMessage(db.Model):

@@ -89,10 +89,10 @@ def webhook_payload(dossier: Dossier, event: DossierEvent) -> dict:
         "code": dossier.code,
         "status": dossier.status,
         "status_code": STATUS_CODES[dossier.status],
-        "status_label": STATUS_LABELS[dossier.status],
+        "status_label": str(STATUS_LABELS[dossier.status]),
         "status_from": event.status_from,
         "action": event.action,
-        "action_label": ACTION_LABELS.get(event.action, event.action),
+        "action_label": str(ACTION_LABELS.get(event.action, event.action)),
         "at": iso(event.at),
         "agency": agency.identifier if agency else None,
         "agency_name": agency.name if agency else None,
@@ -103,7 +103,8 @@ def webhook_payload(dossier: Dossier, event: DossierEvent) -> dict:
 
 
 def queue_webhook(dossier: Dossier, event: DossierEvent) -> OutboxMessage:
-    body = json.dumps(webhook_payload(dossier, event), ensure_ascii=False, separators=(",", ":"))
+    with force_locale("vi"):  # the webhook contract is Vietnamese whatever language the actor uses
+        body = json.dumps(webhook_payload(dossier, event), ensure_ascii=False, separators=(",", ":"))
     message = OutboxMessage(channel="webhook", recipient=current_app.config["ONESTOP_WEBHOOK_URL"],
                             subject=event.action, body=body, kind=f"status.{event.action}",
                             dossier_id=dossier.id, next_attempt_at=utcnow())

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from . import deadlines, policy
 from .calendar import get_calendar
@@ -60,7 +61,7 @@ def decode_cursor(cursor: str) -> tuple[datetime | None, int]:
             raise ValueError
         return (datetime.fromisoformat(value) if value is not None else None), ident
     except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
-        raise ValidationError("Con trỏ phân trang (cursor) không hợp lệ.", field="cursor") from None
+        raise ValidationError(_("Con trỏ phân trang (cursor) không hợp lệ."), field="cursor") from None
 
 
 def _local_day_start(d: date) -> datetime:
@@ -73,7 +74,7 @@ def filtered(user: User, filters: DossierFilters, now: datetime | None = None):
     stmt = sa.select(Dossier).where(policy.visible_clause(user))
     for status in filters.status:
         if status not in STATUS_LABELS:
-            raise ValidationError(f"Trạng thái không hợp lệ: {status}.", field="status")
+            raise ValidationError(_("Trạng thái không hợp lệ: %(status)s.", status=status), field="status")
     if filters.status:
         stmt = stmt.where(Dossier.status.in_(filters.status))
     if filters.current_agency_id is not None:
@@ -85,11 +86,11 @@ def filtered(user: User, filters: DossierFilters, now: datetime | None = None):
 
         agency = get_by_identifier(filters.agency_identifier)
         if agency is None:
-            raise ValidationError("Không tìm thấy cơ quan.", field="agency")
+            raise ValidationError(_("Không tìm thấy cơ quan."), field="agency")
         stmt = stmt.where(Dossier.current_agency_id == agency.id)
     if filters.deadline_state:
         if filters.deadline_state not in deadlines.DEADLINE_STATES:
-            raise ValidationError("Tình trạng hạn xử lý không hợp lệ.", field="deadline_state")
+            raise ValidationError(_("Tình trạng hạn xử lý không hợp lệ."), field="deadline_state")
         threshold = deadlines.due_soon_threshold(get_calendar(), now)
         stmt = stmt.where(deadlines.deadline_clause(filters.deadline_state, now, threshold))
     if filters.procedure_code:
@@ -110,7 +111,7 @@ def page(user: User, filters: DossierFilters, *, order: str = "newest", cursor: 
          limit: int = 50, now: datetime | None = None) -> Page:
     """One page of dossiers, keyset-paginated on (order column, id)."""
     if order not in ORDERS:
-        raise ValidationError("Thứ tự sắp xếp không hợp lệ.", field="order")
+        raise ValidationError(_("Thứ tự sắp xếp không hợp lệ."), field="order")
     limit = max(1, min(int(limit), MAX_LIMIT))
     column, desc = ORDERS[order]
     stmt = filtered(user, filters, now)

@@ -7,6 +7,7 @@ from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from . import files
@@ -114,7 +115,8 @@ def receipt_pdf(dossier: Dossier) -> bytes:
             db.session.flush()
     if dossier.status in NO_RECEIPT_STATUSES:
         raise Conflict(_("Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận."), code="no_receipt")
-    data = render_receipt(dossier)
+    with force_locale("vi"):  # the kept copy is the citizen's legal paper, whoever printed it first
+        data = render_receipt(dossier)
     files.save_bytes(dossier, data, kind="receipt", original_name=receipt_filename(dossier),
                      content_type="application/pdf", user=None)
     return data

@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .agencies import subtree_ids
 from .calendar import WorkCalendar, get_calendar
@@ -541,41 +542,41 @@ def build(period: Period, scope: Scope, as_of: datetime | None = None) -> Report
 
 FIGURE_COLUMNS = [
     # key, heading, getter
-    ("carried", "Kỳ trước chuyển sang", lambda f: f.carried),
-    ("new", "Tiếp nhận mới", lambda f: f.new),
-    ("received", "Tổng số hồ sơ", lambda f: f.received),
-    ("new_counter", "Mới – trực tiếp", lambda f: f.new_counter),
-    ("new_online", "Mới – trực tuyến", lambda f: f.new_online),
-    ("new_postal", "Mới – bưu chính", lambda f: f.new_postal),
-    ("finished", "Đã giải quyết", lambda f: f.finished),
-    ("early", "Trước hạn", lambda f: f.early),
-    ("on_time", "Đúng hạn", lambda f: f.on_time),
-    ("late", "Trễ hạn", lambda f: f.late),
-    ("open_on_time", "Đang giải quyết – trong hạn", lambda f: f.open_on_time),
-    ("open_overdue", "Đang giải quyết – quá hạn", lambda f: f.open_overdue),
-    ("supplement", "Yêu cầu bổ sung", lambda f: f.supplement),
-    ("stopped", "Dừng xử lý", lambda f: f.stopped),
-    ("withdrawn", "Rút hồ sơ", lambda f: f.withdrawn),
-    ("on_time_rate", "Tỷ lệ đúng hạn (%)", lambda f: f.on_time_rate),
-    ("avg_days", "Thời gian xử lý bình quân (ngày làm việc)", lambda f: f.avg_days),
-    ("online_share", "Tỷ lệ trực tuyến (%)", lambda f: f.online_share),
-    ("digitised_share", "Tỷ lệ số hóa (%)", lambda f: f.digitised_share),
+    ("carried", _l("Kỳ trước chuyển sang"), lambda f: f.carried),
+    ("new", _l("Tiếp nhận mới"), lambda f: f.new),
+    ("received", _l("Tổng số hồ sơ"), lambda f: f.received),
+    ("new_counter", _l("Mới – trực tiếp"), lambda f: f.new_counter),
+    ("new_online", _l("Mới – trực tuyến"), lambda f: f.new_online),
+    ("new_postal", _l("Mới – bưu chính"), lambda f: f.new_postal),
+    ("finished", _l("Đã giải quyết"), lambda f: f.finished),
+    ("early", _l("Trước hạn"), lambda f: f.early),
+    ("on_time", _l("Đúng hạn"), lambda f: f.on_time),
+    ("late", _l("Trễ hạn"), lambda f: f.late),
+    ("open_on_time", _l("Đang giải quyết – trong hạn"), lambda f: f.open_on_time),
+    ("open_overdue", _l("Đang giải quyết – quá hạn"), lambda f: f.open_overdue),
+    ("supplement", _l("Yêu cầu bổ sung"), lambda f: f.supplement),
+    ("stopped", _l("Dừng xử lý"), lambda f: f.stopped),
+    ("withdrawn", _l("Rút hồ sơ"), lambda f: f.withdrawn),
+    ("on_time_rate", _l("Tỷ lệ đúng hạn (%)"), lambda f: f.on_time_rate),
+    ("avg_days", _l("Thời gian xử lý bình quân (ngày làm việc)"), lambda f: f.avg_days),
+    ("online_share", _l("Tỷ lệ trực tuyến (%)"), lambda f: f.online_share),
+    ("digitised_share", _l("Tỷ lệ số hóa (%)"), lambda f: f.digitised_share),
 ]
 
 TABLES = {
-    "summary": "Tổng hợp",
-    "agencies": "Theo cơ quan",
-    "procedures": "Theo thủ tục",
-    "fields": "Theo lĩnh vực",
-    "late": "Trễ hạn theo cơ quan",
-    "satisfaction": "Mức độ hài lòng",
-    "trend": "Diễn biến theo tháng",
+    "summary": _l("Tổng hợp"),
+    "agencies": _l("Theo cơ quan"),
+    "procedures": _l("Theo thủ tục"),
+    "fields": _l("Theo lĩnh vực"),
+    "late": _l("Trễ hạn theo cơ quan"),
+    "satisfaction": _l("Mức độ hài lòng"),
+    "trend": _l("Diễn biến theo tháng"),
 }
 
 
 def table(report: Report, name: str) -> tuple[list[str], list[list]]:
     """One table of the report as Vietnamese headings and rows of plain values."""
-    fig_heads = [_(h) for _k, h, _g in FIGURE_COLUMNS]
+    fig_heads = [str(h) for _k, h, _g in FIGURE_COLUMNS]
 
     def figs(f: Figures) -> list:
         return [g(f) for _k, _h, g in FIGURE_COLUMNS]
@@ -602,7 +603,7 @@ def table(report: Report, name: str) -> tuple[list[str], list[list]]:
                        for r in report.late_steps]
     if name == "satisfaction":
         heads = [_("Mức độ"), _("Số lượt đánh giá"), _("Tỷ lệ (%)")]
-        rows = [[_(label), report.satisfaction.get(key, 0), report.satisfaction_share(key)]
+        rows = [[str(label), report.satisfaction.get(key, 0), report.satisfaction_share(key)]
                 for key, label in RATING_LABELS.items()]
         rows.append([_("Tổng"), report.satisfaction_total, 100.0 if report.satisfaction_total else None])
         return heads, rows

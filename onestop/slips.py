@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from .errors import Conflict
 from .extensions import db
@@ -20,7 +21,7 @@ def date_line(agency: Agency | None, moment: datetime) -> str:
 
     day = local(moment)
     place = place_of(agency)
-    text = f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+    text = _("ngày %(day)02d tháng %(month)02d năm %(year)d", day=day.day, month=day.month, year=day.year)
     return f"{place}, {text}" if place else text.capitalize()
 
 
@@ -100,7 +101,7 @@ def _acting_agency(dossier: Dossier, event: DossierEvent | None) -> Agency:
 def apology_context(dossier: Dossier) -> dict:
     """What the apology slip shows; Conflict when the dossier has no apology."""
     if dossier.original_due_at is None:
-        raise Conflict("Hồ sơ chưa có phiếu xin lỗi và hẹn lại ngày trả kết quả.", code="no_apology")
+        raise Conflict(_("Hồ sơ chưa có phiếu xin lỗi và hẹn lại ngày trả kết quả."), code="no_apology")
     event = last_event(dossier, "apologize")
     agency = _acting_agency(dossier, event)
     return {"dossier": dossier, "agency": agency, "head": head_of(agency),
@@ -119,7 +120,7 @@ def stop_context(dossier: Dossier) -> dict:
     """What the refusal notice after appraisal shows; Conflict unless the dossier was stopped."""
     event = last_event(dossier, "stop") if dossier.status == "stopped" else None
     if event is None:
-        raise Conflict("Hồ sơ không ở trạng thái dừng xử lý.", code="not_stopped")
+        raise Conflict(_("Hồ sơ không ở trạng thái dừng xử lý."), code="not_stopped")
     agency = _acting_agency(dossier, event)
     return {"dossier": dossier, "agency": agency, "head": head_of(agency), "issued_at": event.at,
             "reason": event.note, "date_line": date_line(agency, event.at)}

@@ -1,6 +1,7 @@
 """Jinja filters and globals: Vietnamese dates, money, status and deadline labels."""
 from flask import Flask
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .models import (
@@ -20,11 +21,12 @@ DEADLINE_CLASSES = {
 
 
 def money(value) -> str:
-    """1234567 -> "1.234.567 đ" (Vietnamese grouping)."""
+    """1234567 -> "1.234.567 đ" in Vietnamese, "1,234,567 VND" in English."""
     if value is None:
         return ""
-    text = f"{int(value):,}".replace(",", "." if str(get_locale() or "vi") == "vi" else ",")
-    return f"{text} đ"
+    if str(get_locale() or "vi") == "vi":
+        return f"{int(value):,} đ".replace(",", ".")
+    return f"{int(value):,} VND"
 
 
 def number(value, digits: int = 0) -> str:
@@ -46,6 +48,10 @@ def register(app: Flask) -> None:
         DEADLINE_CLASSES=DEADLINE_CLASSES, CHANNEL_LABELS=CHANNEL_LABELS, ROLE_LABELS=ROLE_LABELS,
         RATING_LABELS=RATING_LABELS, STEP_RESULT_LABELS=STEP_RESULT_LABELS,
     )
+
+    # Flask-Login flashes this when a page needs a signed-in user; str() picks the request's language.
+    app.login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
+    app.login_manager.localize_callback = str
 
     @app.context_processor
     def inject_user_context():

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit, codes, deadlines, policy, validation
@@ -104,11 +105,11 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
     """
     now = now or utcnow()
     if not policy.can_intake(actor, procedure):
-        raise PermissionDenied("Chỉ cán bộ tiếp nhận của cơ quan tiếp nhận thủ tục này được tiếp nhận hồ sơ.")
+        raise PermissionDenied(gettext("Chỉ cán bộ tiếp nhận của cơ quan tiếp nhận thủ tục này được tiếp nhận hồ sơ."))
     if not procedure.active:
-        raise ValidationError("Thủ tục này đã ngừng áp dụng.", field="procedure_code")
+        raise ValidationError(gettext("Thủ tục này đã ngừng áp dụng."), field="procedure_code")
     if channel not in CHANNELS:
-        raise ValidationError("Kênh nộp phải là counter, online hoặc postal.", field="channel")
+        raise ValidationError(gettext("Kênh nộp phải là counter, online hoặc postal."), field="channel")
     person = validation.applicant(applicant)
     docs = validation.documents(documents)
     if received_at is None or channel == "counter":
@@ -116,8 +117,8 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
     validation.not_in_future(received_at, now)
     if fee is None:
         fee = procedure.fee
-    fee = validation.money(fee, "fee", "Lệ phí")
-    sets = validation.count(sets, "sets", "Số bộ hồ sơ") or 1
+    fee = validation.money(fee, "fee", gettext("Lệ phí"))
+    sets = validation.count(sets, "sets", gettext("Số bộ hồ sơ")) or 1
     if accept is None:
         accept = channel != "online"
 
@@ -142,7 +143,7 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
         search_text=fold(f"{code} {person['full_name']}"),
         fee=fee,
         sets=sets,
-        note=validation.clean_str(note, "note", "Ghi chú", max_len=2000),
+        note=validation.clean_str(note, "note", gettext("Ghi chú"), max_len=2000),
         received_at=received_at,
         clock_started_at=plan.clock_started_at,
         handover_due_at=plan.handover_due_at,
@@ -182,7 +183,7 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
 def get_dossier(code: str) -> Dossier:
     dossier = db.session.execute(db.select(Dossier).filter_by(code=code)).scalar_one_or_none()
     if dossier is None:
-        raise NotFound("Không tìm thấy hồ sơ.")
+        raise NotFound(gettext("Không tìm thấy hồ sơ."))
     return dossier
 
 
@@ -199,23 +200,24 @@ def perform(dossier: Dossier, action: str, *, actor: User, version: int | None,
             now: datetime | None = None, **params) -> DossierEvent:
     """Carry out one action on a dossier; raises a DomainError when it may not happen."""
     if action not in TRANSITIONS:
-        raise ValidationError(f"Thao tác không hợp lệ: {action}.", field="action")
+        raise ValidationError(gettext("Thao tác không hợp lệ: %(action)s.", action=action), field="action")
     if not policy.can_view(actor, dossier):
-        raise PermissionDenied("Bạn không có quyền với hồ sơ này.")
+        raise PermissionDenied(gettext("Bạn không có quyền với hồ sơ này."))
     if version is None:
-        raise ValidationError("Thiếu phiên bản hồ sơ (version).", field="version")
+        raise ValidationError(gettext("Thiếu phiên bản hồ sơ (version)."), field="version")
     if isinstance(version, bool) or not isinstance(version, int):
-        raise ValidationError("Phiên bản hồ sơ (version) phải là số nguyên.", field="version")
+        raise ValidationError(gettext("Phiên bản hồ sơ (version) phải là số nguyên."), field="version")
     if version != dossier.version:
         raise StaleVersion()
     sources, target = TRANSITIONS[action]
     if dossier.status not in sources:
         raise Conflict(
-            f"Không thể thực hiện thao tác khi hồ sơ ở trạng thái “{STATUS_LABELS[dossier.status]}”.",
+            gettext("Không thể thực hiện thao tác khi hồ sơ ở trạng thái “%(status)s”.",
+                    status=STATUS_LABELS[dossier.status]),
             code="invalid_transition",
         )
     if not policy.may_act(actor, dossier, action):
-        raise PermissionDenied("Vai trò hoặc cơ quan của bạn không được thực hiện thao tác này trên hồ sơ.")
+        raise PermissionDenied(gettext("Vai trò hoặc cơ quan của bạn không được thực hiện thao tác này trên hồ sơ."))
     _claim_version(dossier, version)
     now = now or utcnow()
     cal = get_calendar()
@@ -282,10 +284,10 @@ def _open_steps(dossier: Dossier) -> list[DossierStep]:
 
 def _agency_by_identifier(identifier) -> Agency:
     if not isinstance(identifier, str) or not identifier.strip():
-        raise ValidationError("Cơ quan nhận không hợp lệ.", field="to_agency")
+        raise ValidationError(gettext("Cơ quan nhận không hợp lệ."), field="to_agency")
     agency = db.session.execute(db.select(Agency).filter_by(identifier=identifier.strip())).scalar_one_or_none()
     if agency is None or not agency.active:
-        raise ValidationError("Không tìm thấy cơ quan nhận.", field="to_agency")
+        raise ValidationError(gettext("Không tìm thấy cơ quan nhận."), field="to_agency")
     return agency
 
 
@@ -310,9 +312,9 @@ def _forward(dossier, actor, now, cal, to_agency=None, reason=None, **_):
         if nxt is not None and agency.id == nxt.agency_id:
             target = nxt
         else:
-            note = validation.reason(reason, label="Lý do chuyển ngoài quy trình")
+            note = validation.reason(reason, label=gettext("Lý do chuyển ngoài quy trình"))
             if agency.id == dossier.current_agency_id:
-                raise ValidationError("Hồ sơ đang ở chính cơ quan này.", field="to_agency")
+                raise ValidationError(gettext("Hồ sơ đang ở chính cơ quan này."), field="to_agency")
             current = dossier.current_step
             target = DossierStep(seq=(current.seq if current else 0) + 1, agency_id=agency.id,
                                  kind="extra", task="Chuyển xử lý ngoài quy trình",
@@ -320,7 +322,7 @@ def _forward(dossier, actor, now, cal, to_agency=None, reason=None, **_):
                                          else dossier.due_at))
             dossier.steps.append(target)
     elif nxt is None:
-        raise Conflict("Đây là bước cuối của quy trình: hãy hoàn thành xử lý và chuyển trả kết quả.",
+        raise Conflict(gettext("Đây là bước cuối của quy trình: hãy hoàn thành xử lý và chuyển trả kết quả."),
                        code="no_next_step")
     else:
         target = nxt
@@ -369,11 +371,12 @@ def _missing_documents(items) -> list[str]:
     if items is None:
         return []
     if not isinstance(items, list):
-        raise ValidationError("Danh sách giấy tờ cần bổ sung không hợp lệ.", field="documents")
+        raise ValidationError(gettext("Danh sách giấy tờ cần bổ sung không hợp lệ."), field="documents")
     names = []
     for i, item in enumerate(items):
         name = item.get("name") if isinstance(item, dict) else item
-        names.append(validation.clean_str(name, f"documents[{i}]", "Tên giấy tờ", required=True, max_len=500))
+        names.append(validation.clean_str(name, f"documents[{i}]", gettext("Tên giấy tờ"), required=True,
+                                          max_len=500))
     return names
 
 
@@ -398,9 +401,9 @@ def _supplement_received(dossier, actor, now, cal, **_):
 
 
 def _request_payment(dossier, actor, now, cal, amount=None, **_):
-    amount = validation.money(amount, "amount", "Số tiền")
+    amount = validation.money(amount, "amount", gettext("Số tiền"))
     if amount <= 0:
-        raise ValidationError("Số tiền phải lớn hơn 0 đồng.", field="amount")
+        raise ValidationError(gettext("Số tiền phải lớn hơn 0 đồng."), field="amount")
     dossier.payment_amount = amount
     _pause(dossier, now)
     return _event(dossier, "request_payment", actor, now, from_agency_id=dossier.current_agency_id,
@@ -435,7 +438,7 @@ def _stop(dossier, actor, now, cal, reason=None, **_):
 def _complete(dossier, actor, now, cal, note=None, **_):
     if next_route_step(dossier) is not None:
         nxt = next_route_step(dossier)
-        raise Conflict(f"Hồ sơ còn bước xử lý tại {nxt.agency.name}: hãy chuyển tiếp.",
+        raise Conflict(gettext("Hồ sơ còn bước xử lý tại %(agency)s: hãy chuyển tiếp.", agency=nxt.agency.name),
                        code="steps_remaining")
     closed = _finish(dossier, actor, now)
     from_agency = dossier.current_agency_id
@@ -444,11 +447,11 @@ def _complete(dossier, actor, now, cal, note=None, **_):
     return _event(dossier, "complete", actor, now, from_agency_id=from_agency,
                   to_agency_id=dossier.receiving_agency_id, step=closed,
                   step_result=closed.result if closed else None,
-                  note=validation.clean_str(note, "note", "Ghi chú", max_len=2000))
+                  note=validation.clean_str(note, "note", gettext("Ghi chú"), max_len=2000))
 
 
 def _return(dossier, actor, now, cal, collected_by=None, collected_id_number=None, **_):
-    dossier.collected_by = validation.clean_str(collected_by, "collected_by", "Người nhận kết quả",
+    dossier.collected_by = validation.clean_str(collected_by, "collected_by", gettext("Người nhận kết quả"),
                                                 required=True, max_len=200)
     dossier.collected_id_number = validation.id_number(collected_id_number, "collected_id_number",
                                                        required=False)
@@ -466,21 +469,21 @@ def _withdraw(dossier, actor, now, cal, reason=None, **_):
 def _apologize(dossier, actor, now, cal, reason=None, new_due_at=None, **_):
     reason = validation.reason(reason)
     if dossier.original_due_at is not None:
-        raise Conflict("Hồ sơ đã được hẹn lại ngày trả một lần; không được hẹn lại lần nữa.",
+        raise Conflict(gettext("Hồ sơ đã được hẹn lại ngày trả một lần; không được hẹn lại lần nữa."),
                        code="apology_used")
     if dossier.due_at is None or now >= dossier.due_at:
-        raise Conflict("Đã quá hạn trả kết quả: phiếu xin lỗi phải được lập trước thời hạn.",
+        raise Conflict(gettext("Đã quá hạn trả kết quả: phiếu xin lỗi phải được lập trước thời hạn."),
                        code="apology_too_late")
     if isinstance(new_due_at, str):
         from .timeutil import parse_iso
         try:
             new_due_at = parse_iso(new_due_at)
         except ValueError:
-            raise ValidationError("Ngày hẹn mới không hợp lệ (ISO-8601).", field="new_due_at") from None
+            raise ValidationError(gettext("Ngày hẹn mới không hợp lệ (ISO-8601)."), field="new_due_at") from None
     if not isinstance(new_due_at, datetime) or new_due_at.tzinfo is None:
-        raise ValidationError("Ngày hẹn mới là bắt buộc.", field="new_due_at")
+        raise ValidationError(gettext("Ngày hẹn mới là bắt buộc."), field="new_due_at")
     if new_due_at <= dossier.due_at:
-        raise ValidationError("Ngày hẹn mới phải sau ngày hẹn hiện tại.", field="new_due_at")
+        raise ValidationError(gettext("Ngày hẹn mới phải sau ngày hẹn hiện tại."), field="new_due_at")
     dossier.original_due_at = dossier.due_at
     dossier.due_at = new_due_at
     dossier.apology_reason = reason
@@ -498,7 +501,7 @@ def _reassign(dossier, actor, now, cal, assignee=None, **_):
         user = db.session.get(User, assignee)
     if user is None or not user.active or user.agency_id != dossier.current_agency_id \
             or user.role not in policy.AGENCY_ROLES:
-        raise ValidationError("Chỉ được phân công cho chuyên viên đang làm việc tại cơ quan đang giữ hồ sơ.",
+        raise ValidationError(gettext("Chỉ được phân công cho chuyên viên đang làm việc tại cơ quan đang giữ hồ sơ."),
                               field="assignee")
     dossier.assignee_id = user.id
     return _event(dossier, "reassign", actor, now, note=f"Phân công cho {user.full_name}",

@@ -39,6 +39,7 @@ def app(_schema, request):
         # The test keeps one app context open, so `g` would carry the signed-in user
         # from one request (or client) to the next.
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)  # the language Flask-Babel cached for that request
 
     with app.app_context():
         clean_tables()

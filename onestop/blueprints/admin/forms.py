@@ -13,11 +13,11 @@ ROUTE_EXTRA_ROWS = 2
 
 
 def kind_choices():
-    return [(k, _l(v)) for k, v in AGENCY_KINDS.items()]
+    return list(AGENCY_KINDS.items())
 
 
 def role_choices():
-    return [(k, _l(v)) for k, v in ROLE_LABELS.items()]
+    return list(ROLE_LABELS.items())
 
 
 class AgencyForm(FlaskForm):

@@ -74,7 +74,7 @@ def audit_label(action: str) -> str:
     if action in AUDIT_LABELS:
         return str(AUDIT_LABELS[action])
     if action.startswith("dossier.") and action[8:] in ACTION_LABELS:
-        return _("Hồ sơ: %(action)s", action=_(ACTION_LABELS[action[8:]]))
+        return _("Hồ sơ: %(action)s", action=str(ACTION_LABELS[action[8:]]))
     return action
 
 
@@ -566,7 +566,7 @@ def _calendar_page(year=None, form=None, error=None, status=200):
     overrides = list(db.session.execute(
         sa.select(CalendarOverride).where(CalendarOverride.day.between(date(year, 1, 1), date(year, 12, 31)))
         .order_by(CalendarOverride.day)).scalars())
-    holidays = sorted((d, name) for d, name in cal.holiday_names.items() if d.year == year)
+    holidays = sorted((d, cal.holiday_name(d)) for d in cal.holiday_names if d.year == year)
     makeup = sorted(d for d in cal.weekend_workdays if d.year == year)
     form = form or CalendarForm(formdata=None)
     return render_template(

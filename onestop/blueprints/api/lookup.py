@@ -32,7 +32,7 @@ def lookup_feedback(code: str):
         raise ValidationError("Nội dung yêu cầu phải là một đối tượng JSON.", field="body")
     key = body.get("key", request.args.get("key"))
     if not isinstance(key, str) or not citizen.normalize_key(key):
-        raise NotFound(citizen.NOT_FOUND_MESSAGE)
+        raise NotFound(str(citizen.NOT_FOUND_MESSAGE))
     found = citizen.find_for_citizen(code, key)
     feedback = citizen.submit_feedback(found.dossier, body.get("rating"), body.get("comment"))
     db.session.commit()

@@ -44,7 +44,8 @@ def deadline_label(dossier: Dossier, state: str | None) -> str | None:
     if state is None:
         return None
     labels = DEADLINE_LABELS if dossier.is_open else FINISHED_DEADLINE_LABELS
-    return labels.get(state, DEADLINE_LABELS.get(state))
+    label = labels.get(state, DEADLINE_LABELS.get(state))
+    return None if label is None else str(label)
 
 
 def dossier_summary(dossier: Dossier, clock: Clock) -> dict:
@@ -81,7 +82,7 @@ def dossier(d: Dossier, clock: Clock, user: User | None = None) -> dict:
             "address": d.applicant_address,
             "tax_code": d.applicant_tax_code,
         },
-        "channel_label": CHANNEL_LABELS.get(d.channel, d.channel),
+        "channel_label": str(CHANNEL_LABELS.get(d.channel, d.channel)),
         "receiving_agency": agency(d.receiving_agency),
         "assignee": person(d.assignee),
         "lookup_key": d.lookup_key,
@@ -103,11 +104,11 @@ def dossier(d: Dossier, clock: Clock, user: User | None = None) -> dict:
         "steps": [
             {"seq": s.seq, "kind": s.kind, "agency": agency(s.agency), "task": s.task,
              "started_at": iso(s.started_at), "due_at": iso(s.due_at), "finished_at": iso(s.finished_at),
-             "result": s.result, "result_label": STEP_RESULT_LABELS.get(s.result or "") or None}
+             "result": s.result, "result_label": str(STEP_RESULT_LABELS.get(s.result or "", "")) or None}
             for s in d.steps
         ],
         "history": [
-            {"action": e.action, "action_label": ACTION_LABELS.get(e.action, e.action), "at": iso(e.at),
+            {"action": e.action, "action_label": str(ACTION_LABELS.get(e.action, e.action)), "at": iso(e.at),
              "by": person(e.actor), "status_from": e.status_from, "status_to": e.status_to,
              "from_agency": agency(e.from_agency), "to_agency": agency(e.to_agency),
              "step_due_at": iso(e.step_due_at), "step_result": e.step_result, "note": e.note,

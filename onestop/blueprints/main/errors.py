@@ -1,5 +1,7 @@
 """Error pages in Vietnamese, JSON errors under /api and /open311; the session is rolled back."""
 from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -7,18 +9,18 @@ from ...errors import DomainError
 from ...extensions import db
 
 MESSAGES = {
-    400: ("bad_request", "Yêu cầu không hợp lệ."),
-    401: ("unauthorized", "Cần đăng nhập hoặc mã truy cập (token) hợp lệ."),
-    403: ("forbidden", "Bạn không có quyền truy cập nội dung này."),
-    404: ("not_found", "Không tìm thấy trang hoặc hồ sơ yêu cầu."),
-    405: ("method_not_allowed", "Phương thức không được hỗ trợ."),
-    409: ("conflict", "Yêu cầu xung đột với trạng thái hiện tại."),
-    413: ("too_large", "Tệp hoặc yêu cầu quá lớn."),
-    415: ("unsupported_media_type", "Định dạng dữ liệu không được hỗ trợ."),
-    422: ("invalid", "Dữ liệu không hợp lệ."),
-    429: ("too_many_requests", "Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau ít phút."),
-    500: ("server_error", "Hệ thống gặp sự cố. Vui lòng thử lại sau."),
-    503: ("unavailable", "Hệ thống tạm thời không sẵn sàng. Vui lòng thử lại sau."),
+    400: ("bad_request", _l("Yêu cầu không hợp lệ.")),
+    401: ("unauthorized", _l("Cần đăng nhập hoặc mã truy cập (token) hợp lệ.")),
+    403: ("forbidden", _l("Bạn không có quyền truy cập nội dung này.")),
+    404: ("not_found", _l("Không tìm thấy trang hoặc hồ sơ yêu cầu.")),
+    405: ("method_not_allowed", _l("Phương thức không được hỗ trợ.")),
+    409: ("conflict", _l("Yêu cầu xung đột với trạng thái hiện tại.")),
+    413: ("too_large", _l("Tệp hoặc yêu cầu quá lớn.")),
+    415: ("unsupported_media_type", _l("Định dạng dữ liệu không được hỗ trợ.")),
+    422: ("invalid", _l("Dữ liệu không hợp lệ.")),
+    429: ("too_many_requests", _l("Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.")),
+    500: ("server_error", _l("Hệ thống gặp sự cố. Vui lòng thử lại sau.")),
+    503: ("unavailable", _l("Hệ thống tạm thời không sẵn sàng. Vui lòng thử lại sau.")),
 }
 
 
@@ -29,8 +31,8 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, code: str | None = None, message: str | None = None, field: str | None = None):
-    default_code, default_message = MESSAGES.get(status, ("error", "Đã có lỗi xảy ra."))
-    code, message = code or default_code, message or default_message
+    default_code, default_message = MESSAGES.get(status, ("error", _l("Đã có lỗi xảy ra.")))
+    code, message = code or default_code, str(message or default_message)
     if wants_json():
         body = {"error": {"code": code, "message": message}}
         if field:
@@ -48,8 +50,8 @@ def register(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        return error_response(400, "csrf", "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
-                                           "Vui lòng tải lại trang và thử lại.")
+        return error_response(400, "csrf", _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
+                                             "Vui lòng tải lại trang và thử lại."))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -23,7 +23,7 @@ def domain_error(exc: DomainError):
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     status = exc.code or 500
-    return _spec_error(status, MESSAGES.get(status, ("error", "Đã có lỗi xảy ra."))[1])
+    return _spec_error(status, str(MESSAGES.get(status, ("error", "Đã có lỗi xảy ra."))[1]))
 
 
 @bp.route("/services.json")

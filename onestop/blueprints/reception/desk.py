@@ -7,6 +7,8 @@ from datetime import date, datetime, time
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ... import policy
 from ...errors import ValidationError
@@ -17,10 +19,10 @@ from ...text import like_pattern
 from ...timeutil import fmt_datetime, zone
 
 REGISTER_HEADINGS = (
-    "STT", "Mã hồ sơ", "Tên thủ tục", "Số lượng hồ sơ (bộ)", "Tên cá nhân, tổ chức", "Địa chỉ",
-    "Số điện thoại", "Nhận hồ sơ", "Hẹn trả kết quả", "Chuyển hồ sơ đến cơ quan giải quyết",
-    "Nhận kết quả từ cơ quan giải quyết", "Trả kết quả – Ngày, giờ", "Trả kết quả – Người giao",
-    "Trả kết quả – Người nhận", "Ghi chú",
+    _l("STT"), _l("Mã hồ sơ"), _l("Tên thủ tục"), _l("Số lượng hồ sơ (bộ)"), _l("Tên cá nhân, tổ chức"), _l("Địa chỉ"),
+    _l("Số điện thoại"), _l("Nhận hồ sơ"), _l("Hẹn trả kết quả"), _l("Chuyển hồ sơ đến cơ quan giải quyết"),
+    _l("Nhận kết quả từ cơ quan giải quyết"), _l("Trả kết quả – Ngày, giờ"), _l("Trả kết quả – Người giao"),
+    _l("Trả kết quả – Người nhận"), _l("Ghi chú"),
 )
 
 
@@ -59,9 +61,9 @@ class RegisterFilters:
 
     def check(self) -> None:
         if not 2000 <= self.year <= 2100:
-            raise ValidationError("Năm không hợp lệ.", field="year")
+            raise ValidationError(_("Năm không hợp lệ."), field="year")
         if self.status and self.status not in STATUS_LABELS:
-            raise ValidationError("Trạng thái không hợp lệ.", field="status")
+            raise ValidationError(_("Trạng thái không hợp lệ."), field="status")
 
 
 @dataclass
@@ -90,7 +92,7 @@ class RegisterRow:
         return [self.no, self.code, self.procedure, self.sets, self.applicant, self.address or "",
                 self.phone or "", _t(self.received_at), _t(self.due_at), _t(self.transferred_at),
                 _t(self.result_received_at), _t(self.returned_at), self.giver or "", receiver,
-                self.note or STATUS_LABELS.get(self.status, "")]
+                self.note or str(STATUS_LABELS.get(self.status, ""))]
 
 
 def _t(value: datetime | None) -> str:
@@ -176,13 +178,13 @@ def write_register_xlsx(rows: Iterator[RegisterRow], target, *, agency_name: str
     widths = (6, 28, 40, 10, 26, 36, 14, 17, 17, 17, 17, 17, 22, 22, 24)
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[_col(i)].width = width
-    title = WriteOnlyCell(ws, value=f"SỔ THEO DÕI HỒ SƠ NĂM {year} – {agency_name}")
+    title = WriteOnlyCell(ws, value=_("SỔ THEO DÕI HỒ SƠ NĂM %(year)s – %(agency)s", year=year, agency=agency_name))
     title.font = Font(bold=True, size=13)
     ws.append([title])
     bold = Font(bold=True)
     header = []
     for text in REGISTER_HEADINGS:
-        cell = WriteOnlyCell(ws, value=text)
+        cell = WriteOnlyCell(ws, value=str(text))
         cell.font = bold
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         header.append(cell)

@@ -1,6 +1,7 @@
 """Reception desk forms. Field checks reuse onestop.validation so messages match the API's."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -11,8 +12,8 @@ from ... import validation
 from ...errors import ValidationError
 
 CHANNEL_CHOICES = [("counter", _l("Trực tiếp")), ("postal", _l("Bưu chính công ích"))]
-COUNT_FIELDS = (("originals", "Số bản chính"), ("certified_copies", "Số bản sao chứng thực"),
-                ("copies", "Số bản chụp"))
+COUNT_FIELDS = (("originals", _l("Số bản chính")), ("certified_copies", _l("Số bản sao chứng thực")),
+                ("copies", _l("Số bản chụp")))
 
 
 class DocumentEntry(Form):
@@ -88,7 +89,7 @@ class IntakeForm(FlaskForm):
 
     def check(self, outcome: str) -> bool:
         """Run every field check for the chosen outcome; collect all messages, not just the first."""
-        checks = [lambda: validation.clean_str(self.full_name.data, "applicant.full_name", "Họ và tên",
+        checks = [lambda: validation.clean_str(self.full_name.data, "applicant.full_name", _("Họ và tên"),
                                                required=True, max_len=200)]
         if outcome in ("preview", "accept"):
             checks += [
@@ -96,19 +97,20 @@ class IntakeForm(FlaskForm):
                 lambda: validation.id_number(self.id_number.data),
                 lambda: validation.phone(self.phone.data),
                 lambda: validation.email(self.email.data),
-                lambda: validation.clean_str(self.address.data, "applicant.address", "Địa chỉ", max_len=500),
+                lambda: validation.clean_str(self.address.data, "applicant.address", _("Địa chỉ"), max_len=500),
                 lambda: validation.tax_code(self.tax_code.data),
-                lambda: validation.money(self.fee.data or "0", "fee", "Lệ phí"),
-                lambda: validation.count(self.sets.data, "sets", "Số bộ hồ sơ") or _at_least_one(self.sets.data),
-                lambda: validation.clean_str(self.note.data, "note", "Ghi chú", max_len=2000),
+                lambda: validation.money(self.fee.data or "0", "fee", _("Lệ phí")),
+                lambda: (validation.count(self.sets.data, "sets", _("Số bộ hồ sơ"))
+                         or _at_least_one(self.sets.data)),
+                lambda: validation.clean_str(self.note.data, "note", _("Ghi chú"), max_len=2000),
             ]
             checks += self._document_checks()
         if outcome == "refuse":
             checks.append(lambda: validation.reason(self.reason.data))
         if outcome == "supplement":
-            checks.append(lambda: validation.clean_str(self.reason.data, "reason", "Lý do", max_len=2000))
+            checks.append(lambda: validation.clean_str(self.reason.data, "reason", _("Lý do"), max_len=2000))
             if not self.missing_documents() and not (self.reason.data or "").strip():
-                checks.append(_raise("Bỏ dấu chọn các giấy tờ còn thiếu hoặc ghi rõ nội dung cần bổ sung.",
+                checks.append(_raise(_("Bỏ dấu chọn các giấy tờ còn thiếu hoặc ghi rõ nội dung cần bổ sung."),
                                      "documents"))
         seen: set[tuple[str, str]] = set()
         for check in checks:
@@ -126,12 +128,12 @@ class IntakeForm(FlaskForm):
         for entry in received:
             sub = entry.form
             for name, label in COUNT_FIELDS:
-                checks.append(_field_check(getattr(sub, name), lambda v, lb=label: validation.count(v, "x", lb)))
+                checks.append(_field_check(getattr(sub, name), lambda v, lb=label: validation.count(v, "x", str(lb))))
             checks.append(_field_check(sub.originals, lambda _v, s=sub: _has_copies(s)))
         if self.documents.entries and len(received) < len(self.documents.entries):
             checks.append(_raise(
-                "Hồ sơ còn thiếu giấy tờ (chưa đánh dấu đã nhận). Hãy yêu cầu bổ sung, hoàn thiện hồ sơ "
-                "hoặc đánh dấu các giấy tờ đã nhận.", "documents"))
+                _("Hồ sơ còn thiếu giấy tờ (chưa đánh dấu đã nhận). Hãy yêu cầu bổ sung, hoàn thiện hồ sơ "
+                  "hoặc đánh dấu các giấy tờ đã nhận."), "documents"))
         return checks
 
     def has_errors(self) -> bool:
@@ -143,13 +145,13 @@ class IntakeForm(FlaskForm):
 
 def _channel(value) -> None:
     if value not in dict(CHANNEL_CHOICES):
-        raise ValidationError("Kênh nộp tại bàn tiếp nhận phải là Trực tiếp hoặc Bưu chính công ích.",
+        raise ValidationError(_("Kênh nộp tại bàn tiếp nhận phải là Trực tiếp hoặc Bưu chính công ích."),
                               field="channel")
 
 
 def _at_least_one(value) -> None:
     if str(value or "").strip() in ("", "0"):
-        raise ValidationError("Số bộ hồ sơ phải từ 1 trở lên.", field="sets")
+        raise ValidationError(_("Số bộ hồ sơ phải từ 1 trở lên."), field="sets")
 
 
 def _raise(message: str, field: str):
@@ -177,7 +179,7 @@ def _has_copies(sub) -> None:
         except ValidationError:
             return
     if total == 0:
-        raise ValidationError("Giấy tờ đã nhận phải có ít nhất một bản.", field="x")
+        raise ValidationError(_("Giấy tờ đã nhận phải có ít nhất một bản."), field="x")
 
 
 class ApplicantLookupForm(FlaskForm):

@@ -23,7 +23,7 @@ def xlsx(report: reports.Report, names: list[str]) -> bytes:
     book.remove(book.active)
     for name in names:
         heads, rows = reports.table(report, name)
-        sheet = book.create_sheet(_(reports.TABLES[name])[:31])
+        sheet = book.create_sheet(str(reports.TABLES[name])[:31])
         for line in _title_rows(report):
             sheet.append([line])
         sheet["A1"].font = Font(bold=True, size=13)
