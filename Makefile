@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # Two workers by default (the machine has two cores); PostgreSQL workers get their own databases.
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -q -n 2
 
 .PHONY: run test lint bench install install-dev translations
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, gettext
 
-from . import mailer, webhooks
+from . import mailer, receipts, webhooks
 from .extensions import db
 from .models import (
     ACTION_LABELS,
@@ -112,11 +112,6 @@ def queue_webhook(dossier: Dossier, event: DossierEvent) -> OutboxMessage:
     return message
 
 
-def lookup_url(dossier: Dossier) -> str:
-    base = current_app.config.get("ONESTOP_BASE_URL", "").rstrip("/")
-    return f"{base}/lookup/?code={dossier.code}&key={dossier.lookup_key}"
-
-
 def render(template: str, **context) -> str:
     """Render a plain-text email template in Vietnamese (whatever language the actor uses)."""
     with force_locale("vi"):
@@ -146,7 +141,7 @@ def queue_citizen_email(dossier: Dossier, event: DossierEvent, template: str) ->
         template, dossier=dossier, event=event, procedure=procedure, agency=receiving,
         documents=data.get("documents") or [], reason=event.note,
         original_due_at=dossier.original_due_at, new_due_at=dossier.due_at,
-        lookup_url=lookup_url(dossier), fmt_datetime=fmt_datetime,
+        lookup_url=receipts.lookup_url(dossier), fmt_datetime=fmt_datetime,
     )
     message = OutboxMessage(channel="email", recipient=dossier.applicant_email, subject=subject, body=body,
                             kind=f"citizen.{event.action}", dossier_id=dossier.id, next_attempt_at=utcnow())

@@ -107,7 +107,7 @@ def test_receipt_email_reaches_the_smtp_server_in_vietnamese(demo, smtp):
     assert "Kính gửi Ông/Bà Nguyễn Văn Đức," in body
     assert "Ngày hẹn trả kết quả: 09:00 14/12/2026" in body
     assert "Cấp giấy phép xây dựng nhà ở riêng lẻ" in body
-    assert f"code={d.code}&key={d.lookup_key}" in body
+    assert f"/lookup/{d.code}?key={d.lookup_key}" in body  # the same link as the receipt's QR code
     db.session.expire_all()
     assert outbox()[0].status == "sent" and outbox()[0].sent_at is not None
 
