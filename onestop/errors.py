@@ -21,6 +21,20 @@ class DomainError(Exception):
         return {"error": err}
 
 
+class BadRequest(DomainError):
+    """A request that cannot be read at all (400): broken JSON, bad characters."""
+
+    status = 400
+    code = "bad_request"
+
+
+class UnsupportedMediaType(DomainError):
+    """A body in a format the endpoint does not take (415)."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
 class ValidationError(DomainError):
     """Input that cannot be accepted (422)."""
 

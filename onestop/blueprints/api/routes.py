@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ... import policy, queries, workflow
 from ...calendar import get_calendar
-from ...errors import DomainError, PermissionDenied, ValidationError
+from ...errors import BadRequest, PermissionDenied, UnsupportedMediaType, ValidationError
 from ...extensions import csrf, db
 from ...models import Procedure, RouteStep
 from ...text import like_pattern
@@ -42,16 +42,6 @@ ACTION_PARAMS: dict[str, tuple[str, ...]] = {
 }
 MAX_Q = 200
 DB_INT_MAX = 2**31 - 1
-
-
-class BadRequest(DomainError):
-    status = 400
-    code = "bad_request"
-
-
-class UnsupportedMediaType(DomainError):
-    status = 415
-    code = "unsupported_media_type"
 
 
 # -- input helpers -----------------------------------------------------------
