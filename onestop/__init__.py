@@ -57,6 +57,7 @@ def create_app(config=None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_transactions(app)
     register_commands(app)
     register_background(app)
     logging.basicConfig(level=logging.INFO)
@@ -150,6 +151,13 @@ def register_security_headers(app: Flask) -> None:
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+def register_transactions(app: Flask) -> None:
+    """One commit per request; registered after the headers so that a 503 from a failed commit gets them too."""
+    from . import transaction
+
+    transaction.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

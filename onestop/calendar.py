@@ -248,32 +248,6 @@ class WorkCalendar:
         naive = datetime.combine(d, self.periods[0][0])
         return naive.replace(tzinfo=self.tz).astimezone(UTC)
 
-    def after_cutoff(self, moment: datetime) -> bool:
-        """Whether the moment is after the day's cut-off time (15:00) or not on a working day."""
-        loc = self._local(moment)
-        return not self.is_working_day(loc.date()) or loc.time() >= self.cutoff
-
-    def same_day_due(self, received: datetime) -> datetime:
-        """Due moment of a same-day procedure: today's close, or the next working day's after 15:00."""
-        loc = self._local(received)
-        d = loc.date()
-        if self.is_working_day(d) and loc.time() < self.cutoff:
-            return self.end_of_working_day(d)
-        return self.end_of_working_day(self.next_working_day(d, include=False))
-
-    def handover_due(self, received: datetime) -> datetime:
-        """When the desk must hand a paper dossier over (Decree 61/2018 Art. 18).
-
-        Received before 15:00: by the end of that working day; after it: in the
-        first working hour of the next working day.
-        """
-        loc = self._local(received)
-        d = loc.date()
-        if self.is_working_day(d) and loc.time() < self.cutoff:
-            return self.end_of_working_day(d)
-        nxt = self.next_working_day(d, include=False)
-        return self.add_working_hours(self.start_of_working_day(nxt), 1)
-
 
 _lock = threading.Lock()
 _cached: dict = {"calendar": None, "loaded": 0.0, "key": None}

@@ -23,15 +23,12 @@ from .calendar import get_calendar
 from .errors import Conflict, NotFound, ValidationError
 from .extensions import db
 from .models import (
-    DEADLINE_LABELS,
-    FINISHED_DEADLINE_LABELS,
-    OPEN_STATUSES,
-    RATING_LABELS,
     Dossier,
     DossierEvent,
     DossierStep,
     Feedback,
 )
+from .status import DeadlineState, DossierStatus, Rating
 from .timeutil import fmt_date, iso, local
 from .timeutil import now as utcnow
 
@@ -222,7 +219,7 @@ def status_summary(dossier: Dossier) -> str:
         text = _("Kết quả đã được trả lúc %(at)s.", at=when(dossier.returned_at or dossier.finished_at))
     else:
         text = dossier.status_label
-    if dossier.original_due_at is not None and status in OPEN_STATUSES:
+    if dossier.original_due_at is not None and DossierStatus(status).is_open:
         text += " " + _("Hồ sơ bị chậm so với hẹn ban đầu (%(original)s); cơ quan giải quyết đã xin lỗi "
                         "và hẹn lại ngày trả kết quả: %(due)s.", original=when(dossier.original_due_at), due=due)
     return text
@@ -233,17 +230,12 @@ def _deadline(dossier: Dossier, now: datetime) -> tuple[str | None, str | None]:
     state = deadlines.deadline_state(dossier, now, deadlines.due_soon_threshold(cal, now))
     if state is None:
         return None, None
-    if dossier.status in OPEN_STATUSES:
+    if dossier.is_open:
         if dossier.original_due_at is not None and state != "overdue":
             # Still within the new appointment, but already late against the first one.
             return state, _("Đã hẹn lại ngày trả kết quả")
-        return state, _text(DEADLINE_LABELS.get(state))
-    return state, _text(FINISHED_DEADLINE_LABELS.get(state, DEADLINE_LABELS.get(state)))
-
-
-def _text(label) -> str | None:
-    """A lazy label as plain text (for JSON), None stays None."""
-    return None if label is None else str(label)
+        return state, DeadlineState(state).label
+    return state, DeadlineState(state).finished_label
 
 
 def feedback_of(dossier: Dossier) -> Feedback | None:
@@ -326,7 +318,7 @@ def _personal_part(dossier: Dossier) -> dict:
 
 def submit_feedback(dossier: Dossier, rating, comment=None, now: datetime | None = None) -> Feedback:
     """Record the citizen's rating once, after the result is returned. Flushes, never commits."""
-    if not isinstance(rating, str) or rating not in RATING_LABELS:
+    if not isinstance(rating, str) or Rating.parse(rating) is None:
         raise ValidationError(_("Vui lòng chọn mức độ hài lòng: Rất hài lòng, Hài lòng hoặc Không hài lòng."),
                               field="rating")
     comment = validation.clean_str(comment, "comment", _("Góp ý"), max_len=2000)
@@ -338,14 +330,12 @@ def submit_feedback(dossier: Dossier, rating, comment=None, now: datetime | None
         raise Conflict(_("Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ được đánh giá một lần."),
                        code="feedback_exists")
     feedback = Feedback(dossier_id=dossier.id, rating=rating, comment=comment, created_at=now or utcnow())
-    db.session.add(feedback)
-    audit.record("dossier.feedback", target=dossier, actor_name="citizen",
-                 details={"rating": rating, "has_comment": comment is not None})
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # two submissions at once: the unique dossier_id lets one through
+            db.session.add(feedback)
     except IntegrityError:
-        # Two submissions at once: the unique dossier_id lets only one through.
-        db.session.rollback()
         raise Conflict(_("Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ được đánh giá một lần."),
                        code="feedback_exists") from None
+    audit.record("dossier.feedback", target=dossier, actor_name="citizen",
+                 details={"rating": rating, "has_comment": comment is not None})
     return feedback

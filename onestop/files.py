@@ -9,7 +9,7 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import gettext as _
 
-from . import audit
+from . import audit, transaction
 from .errors import ValidationError
 from .extensions import db
 from .models import Attachment, Dossier, User
@@ -108,14 +108,11 @@ def save_bytes(dossier: Dossier, data: bytes, *, kind: str, original_name: str, 
     tmp = target.with_suffix(".part")
     tmp.write_bytes(data)
     tmp.replace(target)
+    transaction.track_file(target)  # deleted again if this transaction rolls back
     db.session.add(att)
     if kind == "scan" and not dossier.digitised:
         dossier.digitised = True
-    try:
-        db.session.flush()
-    except Exception:
-        target.unlink(missing_ok=True)
-        raise
+    db.session.flush()
     if user is not None:
         audit.record("dossier.attach", actor=user, target=dossier,
                      details={"kind": kind, "name": att.original_name, "size": att.size, "sha256": att.sha256})
@@ -137,12 +134,6 @@ def open_attachment(att: Attachment) -> BinaryIO:
 def read_bytes(att: Attachment) -> bytes:
     with open_attachment(att) as fh:
         return fh.read()
-
-
-def discard(atts: list[Attachment]) -> None:
-    """Remove the files of attachments whose rows were rolled back."""
-    for att in atts:
-        path_of(att).unlink(missing_ok=True)
 
 
 def attachments_of(dossier: Dossier, kind: str | None = None) -> list[Attachment]:

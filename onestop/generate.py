@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from . import demo
+from . import deadlines, demo
 from .calendar import WorkCalendar, get_calendar
 from .codes import KEY_ALPHABET, format_code
 from .extensions import db
@@ -170,10 +170,10 @@ class Generator:
         clerk = self.clerks.get(proc.receiving_agency_id)
         start = cal.next_working_moment(received)
         start_ws = cal.to_ws(start)
-        due = cal.same_day_due(start) if proc.same_day else cal.from_ws(start_ws + proc.limit_ws)
+        due = deadlines.same_day_due(cal, start) if proc.same_day else cal.from_ws(start_ws + proc.limit_ws)
         due_ws = cal.to_ws(due)
         limit_ws = max(due_ws - start_ws, 3600)
-        handover_due = cal.handover_due(received)
+        handover_due = deadlines.handover_due(cal, received)
         name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
         folded = self.folded.get(name) or self.folded.setdefault(name, fold(name))
 

@@ -8,27 +8,25 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from . import deadlines, policy, queries
+from . import status as st
 from .calendar import get_calendar
 from .extensions import db
 from .models import Dossier, User, UTCDateTime
 from .timeutil import now as utcnow
 
-# Statuses in which a dossier is work on an agency's desk (finished ones leave the inbox).
-INBOX_STATUSES = ("received", "processing", "supplement_requested", "awaiting_payment")
-
 # tab -> (label, query-string preset). The tabs are presets of the filter form.
 TABS: dict[str, tuple] = {
     "all": (_l("Tất cả"), {}),
-    "processing": (_l("Đang xử lý"), {"status": "processing"}),
+    "processing": (_l("Đang xử lý"), {"status": st.DossierStatus.PROCESSING.value}),
     "due_soon": (_l("Sắp đến hạn"), {"deadline": "due_soon"}),
     "overdue": (_l("Quá hạn"), {"deadline": "overdue"}),
-    "supplement_requested": (_l("Chờ bổ sung"), {"status": "supplement_requested"}),
-    "awaiting_payment": (_l("Chờ thanh toán"), {"status": "awaiting_payment"}),
+    "supplement_requested": (_l("Chờ bổ sung"), {"status": st.DossierStatus.SUPPLEMENT_REQUESTED.value}),
+    "awaiting_payment": (_l("Chờ thanh toán"), {"status": st.DossierStatus.AWAITING_PAYMENT.value}),
 }
 
 
 def _open_at(agency_id: int):
-    return sa.and_(Dossier.current_agency_id == agency_id, Dossier.status.in_(INBOX_STATUSES))
+    return sa.and_(Dossier.current_agency_id == agency_id, st.in_(Dossier.status, st.AGENCY_WORK))
 
 
 def tab_counts(agency_id: int, now: datetime | None = None) -> dict[str, int]:
@@ -38,11 +36,11 @@ def tab_counts(agency_id: int, now: datetime | None = None) -> dict[str, int]:
     count = sa.func.count
     stmt = sa.select(
         count().label("all"),
-        count().filter(Dossier.status == "processing").label("processing"),
+        count().filter(Dossier.status == st.DossierStatus.PROCESSING).label("processing"),
         count().filter(deadlines.deadline_clause("due_soon", now, threshold)).label("due_soon"),
         count().filter(deadlines.deadline_clause("overdue", now, threshold)).label("overdue"),
-        count().filter(Dossier.status == "supplement_requested").label("supplement_requested"),
-        count().filter(Dossier.status == "awaiting_payment").label("awaiting_payment"),
+        count().filter(Dossier.status == st.DossierStatus.SUPPLEMENT_REQUESTED).label("supplement_requested"),
+        count().filter(Dossier.status == st.DossierStatus.AWAITING_PAYMENT).label("awaiting_payment"),
     ).where(_open_at(agency_id))
     row = db.session.execute(stmt).one()
     return {name: int(getattr(row, name) or 0) for name in TABS}
@@ -107,7 +105,7 @@ def inbox_filters(user: User, *, status: str | None = None, deadline_state: str 
                   received_to=None, assignee_id: int | None = None) -> queries.DossierFilters:
     """The list filters of the user's agency inbox; without a status, all work still open there."""
     return queries.DossierFilters(
-        status=[status] if status else list(INBOX_STATUSES),
+        status=[status] if status else [s.value for s in st.ordered(st.AGENCY_WORK)],
         current_agency_id=user.agency_id,
         deadline_state=deadline_state or None,
         procedure_code=procedure_code or None,
@@ -149,6 +147,22 @@ def inbox_page(user: User, filters: queries.DossierFilters, *, order: str = "urg
         rows = rows[:limit]
         next_cursor = queries.encode_cursor(rows[-1].due_at, rows[-1].id)
     return queries.Page(rows, next_cursor, limit)
+
+
+BADGE_ROLES = ("clerk", "specialist", "leader")
+
+
+def badge_counts(agency_id: int, now: datetime | None = None) -> dict:
+    """Due-soon and overdue dossiers currently at an agency, in one filtered COUNT query."""
+    now = now or utcnow()
+    threshold = deadlines.due_soon_threshold(get_calendar(), now)
+    row = db.session.execute(
+        sa.select(
+            sa.func.count().filter(deadlines.deadline_clause("due_soon", now, threshold)),
+            sa.func.count().filter(deadlines.deadline_clause("overdue", now, threshold)),
+        ).where(_open_at(agency_id))
+    ).one()
+    return {"due_soon": row[0] or 0, "overdue": row[1] or 0}
 
 
 def row_states(dossiers, now: datetime | None = None) -> dict[int, str | None]:

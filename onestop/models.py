@@ -11,6 +11,7 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
+from .status import Channel, DeadlineState, DossierStatus, EnumString, Rating, StepResult
 
 
 def utcnow() -> datetime:
@@ -202,43 +203,6 @@ class RouteStep(db.Model):
     agency: so.Mapped[Agency] = so.relationship()
 
 
-STATUS_CODES = {
-    "submitted": 1, "received": 2, "not_accepted": 3, "processing": 4,
-    "supplement_requested": 5, "awaiting_payment": 6, "withdrawn": 7, "stopped": 8,
-    "result_ready": 9, "returned": 10,
-}
-STATUS_LABELS = {
-    "submitted": _l("Mới đăng ký"),
-    "received": _l("Được tiếp nhận"),
-    "not_accepted": _l("Không được tiếp nhận"),
-    "processing": _l("Đang xử lý"),
-    "supplement_requested": _l("Yêu cầu bổ sung giấy tờ"),
-    "awaiting_payment": _l("Yêu cầu thực hiện nghĩa vụ tài chính"),
-    "withdrawn": _l("Công dân yêu cầu rút hồ sơ"),
-    "stopped": _l("Dừng xử lý"),
-    "result_ready": _l("Đã xử lý xong"),
-    "returned": _l("Đã trả kết quả"),
-}
-# Statuses in which the dossier is still in the hands of the administration.
-OPEN_STATUSES = ("submitted", "received", "processing", "supplement_requested", "awaiting_payment")
-# Statuses in which the processing clock runs (the sweep watches these).
-CLOCK_STATUSES = ("received", "processing")
-FINISHED_STATUSES = ("not_accepted", "withdrawn", "stopped", "result_ready", "returned")
-
-CHANNELS = {"counter": 1, "online": 2, "postal": 3}
-CHANNEL_LABELS = {"counter": _l("Trực tiếp"), "online": _l("Trực tuyến"), "postal": _l("Bưu chính công ích")}
-
-DEADLINE_LABELS = {
-    "on_time": _l("Trong hạn"),
-    "due_soon": _l("Sắp đến hạn"),
-    "overdue": _l("Quá hạn"),
-    "early": _l("Trước hạn"),
-    "late": _l("Trễ hạn"),
-}
-FINISHED_DEADLINE_LABELS = {"on_time": _l("Đúng hạn"), "early": _l("Trước hạn"), "late": _l("Trễ hạn")}
-STEP_RESULT_LABELS = {"early": _l("Trước hạn"), "on_time": _l("Đúng hạn"), "late": _l("Quá hạn")}
-
-
 class Dossier(db.Model):
     __tablename__ = "dossiers"
     __table_args__ = (
@@ -250,10 +214,7 @@ class Dossier(db.Model):
         sa.Index("ix_dossiers_received_at", "received_at"),
         sa.Index("ix_dossiers_finished_at", "finished_at"),
         sa.Index("ix_dossiers_procedure", "procedure_id", "received_at"),
-        # The deadline sweep only looks at running clocks that are not yet flagged overdue.
-        sa.Index("ix_dossiers_sweep_open", "due_at",
-                 postgresql_where=sa.text("status IN ('received', 'processing') AND alert_level < 2"),
-                 sqlite_where=sa.text("status IN ('received', 'processing') AND alert_level < 2")),
+        # The sweep's partial index (ix_dossiers_sweep_open) is declared in deadlines.py, beside its rule.
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -266,8 +227,8 @@ class Dossier(db.Model):
         sa.ForeignKey("dossier_steps.id", use_alter=True)
     )
     assignee_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
-    status: so.Mapped[str] = so.mapped_column(sa.String(24))
-    channel: so.Mapped[str] = so.mapped_column(sa.String(10))
+    status: so.Mapped[DossierStatus] = so.mapped_column(EnumString(DossierStatus, 24))
+    channel: so.Mapped[Channel] = so.mapped_column(EnumString(Channel, 10))
 
     applicant_name: so.Mapped[str] = so.mapped_column(sa.String(200))
     applicant_id_number: so.Mapped[str | None] = so.mapped_column(sa.String(20), index=True)
@@ -292,7 +253,7 @@ class Dossier(db.Model):
     supplement_count: so.Mapped[int] = so.mapped_column(default=0)
     payment_amount: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
     finished_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
-    finish_state: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    finish_state: so.Mapped[DeadlineState | None] = so.mapped_column(EnumString(DeadlineState, 10))
     returned_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     collected_by: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     collected_id_number: so.Mapped[str | None] = so.mapped_column(sa.String(20))
@@ -328,19 +289,20 @@ class Dossier(db.Model):
 
     @property
     def status_label(self) -> str:
-        return str(STATUS_LABELS[self.status])
+        return DossierStatus(self.status).label
 
     @property
     def status_code(self) -> int:
-        return STATUS_CODES[self.status]
+        return DossierStatus(self.status).code
 
     @property
     def channel_label(self) -> str:
-        return str(CHANNEL_LABELS.get(self.channel, self.channel))
+        channel = Channel.parse(self.channel)
+        return channel.label if channel else str(self.channel)
 
     @property
     def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+        return DossierStatus(self.status).is_open
 
     def __repr__(self) -> str:
         return f"<Dossier {self.code} {self.status}>"
@@ -379,7 +341,7 @@ class DossierStep(db.Model):
     started_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     finished_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
-    result: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    result: so.Mapped[StepResult | None] = so.mapped_column(EnumString(StepResult, 10))
     given_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     received_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     handed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
@@ -393,7 +355,8 @@ class DossierStep(db.Model):
 
     @property
     def result_label(self) -> str:
-        return str(STEP_RESULT_LABELS.get(self.result or "", ""))
+        result = StepResult.parse(self.result)
+        return result.label if result else ""
 
 
 ACTION_LABELS = {
@@ -432,13 +395,13 @@ class DossierEvent(db.Model):
     action: so.Mapped[str] = so.mapped_column(sa.String(30))
     at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
     actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
-    status_from: so.Mapped[str | None] = so.mapped_column(sa.String(24))
-    status_to: so.Mapped[str | None] = so.mapped_column(sa.String(24))
+    status_from: so.Mapped[DossierStatus | None] = so.mapped_column(EnumString(DossierStatus, 24))
+    status_to: so.Mapped[DossierStatus | None] = so.mapped_column(EnumString(DossierStatus, 24))
     from_agency_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("agencies.id"))
     to_agency_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("agencies.id"))
     step_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("dossier_steps.id"))
     step_due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
-    step_result: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    step_result: so.Mapped[StepResult | None] = so.mapped_column(EnumString(StepResult, 10))
     note: so.Mapped[str | None] = so.mapped_column(sa.Text)
     # Details that are not for citizens' eyes (documents asked for, amounts, new dates).
     data: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
@@ -494,19 +457,12 @@ class Attachment(db.Model):
     uploaded_by: so.Mapped[User | None] = so.relationship()
 
 
-RATING_LABELS = {
-    "very_satisfied": _l("Rất hài lòng"),
-    "satisfied": _l("Hài lòng"),
-    "not_satisfied": _l("Không hài lòng"),
-}
-
-
 class Feedback(db.Model):
     __tablename__ = "feedback"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     dossier_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("dossiers.id"), unique=True)
-    rating: so.Mapped[str] = so.mapped_column(sa.String(20), index=True)
+    rating: so.Mapped[Rating] = so.mapped_column(EnumString(Rating, 20), index=True)
     comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
@@ -514,7 +470,7 @@ class Feedback(db.Model):
 
     @property
     def rating_label(self) -> str:
-        return str(RATING_LABELS[self.rating])
+        return Rating(self.rating).label
 
 
 class OutboxMessage(db.Model):
@@ -563,3 +519,7 @@ class SweepState(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     last_run_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     last_result: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+
+
+# The deadline rules declare the sweep's partial index on dossiers; load them with the models.
+from . import deadlines as _deadlines  # noqa: E402,F401

@@ -17,12 +17,10 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, gettext
 
-from . import mailer, receipts, webhooks
+from . import jobs, mailer, receipts, webhooks
 from .extensions import db
 from .models import (
     ACTION_LABELS,
-    STATUS_CODES,
-    STATUS_LABELS,
     Agency,
     Dossier,
     DossierEvent,
@@ -30,7 +28,8 @@ from .models import (
     Procedure,
     User,
 )
-from .signals import dossier_event
+from .signals import deadlines_flagged, dossier_event
+from .status import DossierStatus
 from .timeutil import fmt_datetime, iso
 from .timeutil import now as utcnow
 
@@ -57,9 +56,13 @@ WEBHOOK_EXTRA_ACTIONS = ("apologize",)
 
 def init_app(app) -> None:
     dossier_event.connect(on_dossier_event, weak=False)
-    from . import sweep
+    deadlines_flagged.connect(on_deadlines_flagged, weak=False)
 
-    sweep.register_badge(app)
+
+def on_deadlines_flagged(sender, *, after_event_id: int, now: datetime, counts: dict, **_) -> None:
+    """The sweep flagged dossiers: queue the staff digests (only dossier crossings are digested)."""
+    if counts.get("overdue") or counts.get("due_soon"):
+        queue_digests(after_event_id, now)
 
 
 def max_attempts() -> int:
@@ -75,7 +78,7 @@ def on_dossier_event(dossier: Dossier, event: DossierEvent, actor=None, **_) -> 
         queue_webhook(dossier, event)
     template = CITIZEN_TEMPLATES.get(event.action)
     if template and dossier.applicant_email and mailer.enabled():
-        if event.action == "intake" and dossier.status != "received":
+        if event.action == "intake" and dossier.status != DossierStatus.RECEIVED:
             return
         queue_citizen_email(dossier, event, template)
 
@@ -88,8 +91,8 @@ def webhook_payload(dossier: Dossier, event: DossierEvent) -> dict:
         "event_id": event.id,
         "code": dossier.code,
         "status": dossier.status,
-        "status_code": STATUS_CODES[dossier.status],
-        "status_label": str(STATUS_LABELS[dossier.status]),
+        "status_code": dossier.status_code,
+        "status_label": dossier.status_label,
         "status_from": event.status_from,
         "action": event.action,
         "action_label": str(ACTION_LABELS.get(event.action, event.action)),
@@ -214,32 +217,25 @@ def backoff(attempts: int) -> timedelta:
 
 def deliver(now: datetime | None = None, limit: int = BATCH) -> dict:
     """Send due pending messages once (guarded across processes) and commit; counts by outcome."""
-    from .sweep import guard
-
-    now = now or utcnow()
     outcome = {"sent": 0, "retry": 0, "failed": 0}
-    try:
-        with guard("outbox") as got:
-            if not got:
-                db.session.rollback()
-                return dict(outcome, skipped="locked")
-            rows = db.session.execute(
+    return jobs.run("outbox", lambda at: _deliver(at, limit, outcome), now=now or utcnow(),
+                    skipped=lambda reason: dict(outcome, skipped=reason))
+
+
+def _deliver(now: datetime, limit: int, outcome: dict) -> dict:
+    rows = db.session.execute(
                 sa.select(OutboxMessage)
-                .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
-            ).scalars().all()
-            results = mailer.send_all([m for m in rows if m.channel == "email"])
-            for m in rows:
-                if m.channel == "webhook":
-                    results[m.id] = webhooks.post(m.recipient, m.body, delivery_id=m.id, event=m.subject)
-                elif m.channel != "email":
-                    results[m.id] = f"Kênh không hỗ trợ: {m.channel}"
-            for m in rows:
-                outcome[_record(m, results.get(m.id), now)] += 1
-            db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
+    ).scalars().all()
+    results = mailer.send_all([m for m in rows if m.channel == "email"])
+    for m in rows:
+        if m.channel == "webhook":
+            results[m.id] = webhooks.post(m.recipient, m.body, delivery_id=m.id, event=m.subject)
+        elif m.channel != "email":
+            results[m.id] = f"Kênh không hỗ trợ: {m.channel}"
+    for m in rows:
+        outcome[_record(m, results.get(m.id), now)] += 1
     return outcome
 
 

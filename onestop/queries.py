@@ -13,7 +13,8 @@ from . import deadlines, policy
 from .calendar import get_calendar
 from .errors import ValidationError
 from .extensions import db
-from .models import STATUS_LABELS, Dossier, Procedure, User, UTCDateTime
+from .models import Dossier, Procedure, User, UTCDateTime
+from .status import DeadlineState, DossierStatus
 from .text import like_pattern
 from .timeutil import now as utcnow
 from .timeutil import zone
@@ -73,7 +74,7 @@ def filtered(user: User, filters: DossierFilters, now: datetime | None = None):
     now = now or utcnow()
     stmt = sa.select(Dossier).where(policy.visible_clause(user))
     for status in filters.status:
-        if status not in STATUS_LABELS:
+        if DossierStatus.parse(status) is None:
             raise ValidationError(_("Trạng thái không hợp lệ: %(status)s.", status=status), field="status")
     if filters.status:
         stmt = stmt.where(Dossier.status.in_(filters.status))
@@ -89,7 +90,7 @@ def filtered(user: User, filters: DossierFilters, now: datetime | None = None):
             raise ValidationError(_("Không tìm thấy cơ quan."), field="agency")
         stmt = stmt.where(Dossier.current_agency_id == agency.id)
     if filters.deadline_state:
-        if filters.deadline_state not in deadlines.DEADLINE_STATES:
+        if DeadlineState.parse(filters.deadline_state) is None:
             raise ValidationError(_("Tình trạng hạn xử lý không hợp lệ."), field="deadline_state")
         threshold = deadlines.due_soon_threshold(get_calendar(), now)
         stmt = stmt.where(deadlines.deadline_clause(filters.deadline_state, now, threshold))

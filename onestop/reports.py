@@ -36,7 +36,6 @@ from .calendar import WorkCalendar, get_calendar
 from .errors import PermissionDenied, ValidationError
 from .extensions import db
 from .models import (
-    RATING_LABELS,
     Agency,
     Dossier,
     DossierStep,
@@ -45,6 +44,7 @@ from .models import (
     RouteStep,
     User,
 )
+from .status import Rating
 from .timeutil import now as utcnow
 from .timeutil import zone
 
@@ -524,7 +524,7 @@ def build(period: Period, scope: Scope, as_of: datetime | None = None) -> Report
                  for aid, (s, d) in sorted(late_by_agency.items(), key=lambda kv: (-kv[1][1], agencies[kv[0]].name))]
     field_rows = [Row(name, name, fig) for name, fig in sorted(by_field.items())]
 
-    satisfaction = dict.fromkeys(RATING_LABELS, 0)
+    satisfaction = dict.fromkeys(Rating.values(), 0)
     for rating, n in run(stmts["rated"]):
         satisfaction[rating] = int(n)
 
@@ -604,7 +604,7 @@ def table(report: Report, name: str) -> tuple[list[str], list[list]]:
     if name == "satisfaction":
         heads = [_("Mức độ"), _("Số lượt đánh giá"), _("Tỷ lệ (%)")]
         rows = [[str(label), report.satisfaction.get(key, 0), report.satisfaction_share(key)]
-                for key, label in RATING_LABELS.items()]
+                for key, label in Rating.choices()]
         rows.append([_("Tổng"), report.satisfaction_total, 100.0 if report.satisfaction_total else None])
         return heads, rows
     if name == "trend":

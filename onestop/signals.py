@@ -8,3 +8,6 @@ _signals = Namespace()
 
 #: sent with (dossier, event=DossierEvent, actor=User|None) after every dossier event
 dossier_event = _signals.signal("dossier-event")
+
+#: sent by the deadline sweep with (app, after_event_id=int, now=datetime, counts=dict) when it flagged rows
+deadlines_flagged = _signals.signal("deadlines-flagged")

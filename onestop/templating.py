@@ -1,23 +1,28 @@
 """Jinja filters and globals: Vietnamese dates, money, status and deadline labels."""
-from flask import Flask
+import logging
+
+from flask import Flask, has_request_context, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
-from .models import (
-    CHANNEL_LABELS,
-    DEADLINE_LABELS,
-    RATING_LABELS,
-    ROLE_LABELS,
-    STATUS_CODES,
-    STATUS_LABELS,
-    STEP_RESULT_LABELS,
-)
+from . import inbox
+from .models import ROLE_LABELS
+from .status import Channel, DeadlineState, DossierStatus, Rating, StepResult
 from .timeutil import fmt_date, fmt_datetime, iso, local
+
+log = logging.getLogger(__name__)
 
 DEADLINE_CLASSES = {
     "on_time": "success", "early": "primary", "due_soon": "warning", "overdue": "danger", "late": "danger",
 }
+
+
+def label_of(enum, value) -> str:
+    """The label of a stored value of one of the status vocabularies ('' for none or an unknown value)."""
+    member = enum.parse(value)
+    return member.label if member is not None else ""
 
 
 def money(value) -> str:
@@ -44,9 +49,8 @@ def register(app: Flask) -> None:
         date=fmt_date, datetime=fmt_datetime, iso=iso, money=money, number=number, localtime=local,
     )
     app.jinja_env.globals.update(
-        STATUS_LABELS=STATUS_LABELS, STATUS_CODES=STATUS_CODES, DEADLINE_LABELS=DEADLINE_LABELS,
-        DEADLINE_CLASSES=DEADLINE_CLASSES, CHANNEL_LABELS=CHANNEL_LABELS, ROLE_LABELS=ROLE_LABELS,
-        RATING_LABELS=RATING_LABELS, STEP_RESULT_LABELS=STEP_RESULT_LABELS,
+        Status=DossierStatus, DeadlineState=DeadlineState, Channel=Channel, Rating=Rating, StepResult=StepResult,
+        DEADLINE_CLASSES=DEADLINE_CLASSES, ROLE_LABELS=ROLE_LABELS, label_of=label_of,
     )
 
     # Flask-Login flashes this when a page needs a signed-in user; str() picks the request's language.
@@ -56,3 +60,18 @@ def register(app: Flask) -> None:
     @app.context_processor
     def inject_user_context():
         return {"current_locale": str(get_locale() or "vi"), "me": current_user}
+
+    @app.context_processor
+    def deadline_counts():
+        """The header's due-soon/overdue counters for staff, linking to where that staff member works."""
+        user = current_user
+        if not has_request_context() or not getattr(user, "is_authenticated", False) \
+                or user.role not in inbox.BADGE_ROLES:
+            return {}
+        try:
+            counts = inbox.badge_counts(user.agency_id)
+        except SQLAlchemyError:  # an error page must still render when the database is unwell
+            log.exception("deadline counters")
+            return {}
+        endpoint = "reception.index" if user.role == "clerk" else "processing.inbox"
+        return {"deadline_counts": dict(counts, url=url_for(endpoint))}

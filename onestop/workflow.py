@@ -1,12 +1,16 @@
 """The one door through which a dossier is created and changes status.
 
-Every action checks the transition table, the user's role and agency and the
-dossier's version, adjusts deadlines, writes one history event and one audit
-entry, and flushes. Callers commit (one commit per request or job).
+Each verb (`accept`, `forward`, `request_supplement`, ...) has its own typed
+signature. One private guard (`_act`) checks the transition table, the user's
+role and agency and the dossier's version, then the verb's body adjusts the
+dossier (deadline rules come from `deadlines`), and the guard writes one
+history event and one audit entry and flushes. Callers never commit: the
+request (or the job) commits once.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import inspect
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -17,41 +21,31 @@ from . import audit, codes, deadlines, policy, validation
 from .calendar import WorkCalendar, get_calendar
 from .errors import Conflict, NotFound, PermissionDenied, StaleVersion, ValidationError
 from .extensions import db
-from .models import (
-    STATUS_LABELS,
-    Agency,
-    Dossier,
-    DossierDocument,
-    DossierEvent,
-    DossierStep,
-    Procedure,
-    User,
-)
+from .models import Agency, Dossier, DossierDocument, DossierEvent, DossierStep, Procedure, User
 from .signals import dossier_event
+from .status import AGENCY_WORK, Channel
+from .status import DossierStatus as S
 from .text import fold
-from .timeutil import fmt_datetime, local
+from .timeutil import fmt_datetime, local, parse_iso
 from .timeutil import now as utcnow
 
-OPEN_WORK = ("received", "processing", "supplement_requested", "awaiting_payment")
-
 # action -> (statuses it may start from, status it leads to; None keeps the status)
-TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
-    "accept": (frozenset({"submitted"}), "received"),
-    "refuse": (frozenset({"submitted"}), "not_accepted"),
-    "forward": (frozenset({"received", "processing"}), "processing"),
-    "request_supplement": (frozenset({"processing"}), "supplement_requested"),
-    "supplement_received": (frozenset({"supplement_requested"}), "processing"),
-    "request_payment": (frozenset({"processing"}), "awaiting_payment"),
-    "payment_received": (frozenset({"awaiting_payment"}), "processing"),
-    "stop": (frozenset({"processing", "supplement_requested", "awaiting_payment"}), "stopped"),
-    "complete": (frozenset({"processing"}), "result_ready"),
-    "return": (frozenset({"result_ready"}), "returned"),
-    "withdraw": (frozenset({"submitted", *OPEN_WORK}), "withdrawn"),
-    "apologize": (frozenset(OPEN_WORK), None),
-    "reassign": (frozenset({"processing", "supplement_requested", "awaiting_payment"}), None),
+TRANSITIONS: dict[str, tuple[frozenset[S], S | None]] = {
+    "accept": (frozenset({S.SUBMITTED}), S.RECEIVED),
+    "refuse": (frozenset({S.SUBMITTED}), S.NOT_ACCEPTED),
+    "forward": (frozenset({S.RECEIVED, S.PROCESSING}), S.PROCESSING),
+    "request_supplement": (frozenset({S.PROCESSING}), S.SUPPLEMENT_REQUESTED),
+    "supplement_received": (frozenset({S.SUPPLEMENT_REQUESTED}), S.PROCESSING),
+    "request_payment": (frozenset({S.PROCESSING}), S.AWAITING_PAYMENT),
+    "payment_received": (frozenset({S.AWAITING_PAYMENT}), S.PROCESSING),
+    "stop": (frozenset({S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT}), S.STOPPED),
+    "complete": (frozenset({S.PROCESSING}), S.RESULT_READY),
+    "return": (frozenset({S.RESULT_READY}), S.RETURNED),
+    "withdraw": (frozenset({S.SUBMITTED, *AGENCY_WORK}), S.WITHDRAWN),
+    "apologize": (frozenset(AGENCY_WORK), None),
+    "reassign": (frozenset({S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT}), None),
 }
 ACTIONS = tuple(TRANSITIONS)
-CHANNELS = ("counter", "online", "postal")
 
 
 def allowed_from(action: str, status: str) -> bool:
@@ -68,35 +62,21 @@ def _precondition_ok(action: str, dossier: Dossier) -> bool:
     if action == "complete":
         return next_route_step(dossier) is None
     if action == "apologize":
-        return dossier.original_due_at is None and dossier.due_at is not None and utcnow() < dossier.due_at
+        return deadlines.apology_allowed(dossier, utcnow())
     return True
 
 
 # -- intake ----------------------------------------------------------------
 
-@dataclass
-class Preview:
-    """What the clerk sees before saving: the code's unit and the appointment."""
-
-    received_at: datetime
-    clock_started_at: datetime
-    due_at: datetime
-    handover_due_at: datetime
-
-
 def preview(procedure: Procedure, received_at: datetime | None = None,
-            cal: WorkCalendar | None = None) -> Preview:
-    """Compute the appointment a dossier received now (or then) would get."""
-    cal = cal or get_calendar()
-    received_at = received_at or utcnow()
-    start = cal.next_working_moment(received_at)
-    return Preview(received_at, start, deadlines.appointment(cal, procedure, start),
-                   cal.handover_due(received_at))
+            cal: WorkCalendar | None = None) -> deadlines.IntakePlan:
+    """The appointment a dossier received now (or then) would get."""
+    return deadlines.plan_intake(cal or get_calendar(), procedure, received_at or utcnow())
 
 
 def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
            documents: list[dict] | None = None, received_at: datetime | None = None,
-           fee: int | None = None, sets: int = 1, note: str | None = None,
+           fee: int | str | None = None, sets: int | str = 1, note: str | None = None,
            accept: bool | None = None, now: datetime | None = None) -> Dossier:
     """Receive a dossier: validate, allocate its code, compute its appointment and steps.
 
@@ -108,11 +88,12 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
         raise PermissionDenied(gettext("Chỉ cán bộ tiếp nhận của cơ quan tiếp nhận thủ tục này được tiếp nhận hồ sơ."))
     if not procedure.active:
         raise ValidationError(gettext("Thủ tục này đã ngừng áp dụng."), field="procedure_code")
-    if channel not in CHANNELS:
+    channel = Channel.parse(channel)
+    if channel is None:
         raise ValidationError(gettext("Kênh nộp phải là counter, online hoặc postal."), field="channel")
     person = validation.applicant(applicant)
     docs = validation.documents(documents)
-    if received_at is None or channel == "counter":
+    if received_at is None or channel is Channel.COUNTER:
         received_at = now
     validation.not_in_future(received_at, now)
     if fee is None:
@@ -120,10 +101,10 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
     fee = validation.money(fee, "fee", gettext("Lệ phí"))
     sets = validation.count(sets, "sets", gettext("Số bộ hồ sơ")) or 1
     if accept is None:
-        accept = channel != "online"
+        accept = channel is not Channel.ONLINE
 
     cal = get_calendar()
-    plan = preview(procedure, received_at, cal)
+    plan = deadlines.plan_intake(cal, procedure, received_at)
     day = local(received_at).date()
     code = codes.allocate_code(procedure.receiving_agency, day)
     dossier = Dossier(
@@ -132,7 +113,7 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
         procedure=procedure,
         receiving_agency_id=procedure.receiving_agency_id,
         current_agency_id=procedure.receiving_agency_id,
-        status="received" if accept else "submitted",
+        status=S.RECEIVED if accept else S.SUBMITTED,
         channel=channel,
         applicant_name=person["full_name"],
         applicant_id_number=person["id_number"],
@@ -164,7 +145,7 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
                          task=step.task, share=step.time)
         dossier.steps.append(ds)
         route_steps.append(ds)
-    deadlines.plan_backwards(cal, procedure, route_steps, plan.due_at)
+    deadlines.plan_steps(cal, procedure, route_steps, plan.due_at)
     dossier.current_step = desk
     db.session.add(dossier)
     db.session.flush()
@@ -173,12 +154,12 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
                    note=f"Hẹn trả kết quả: {fmt_datetime(plan.due_at)}")
     db.session.flush()
     audit.record(f"dossier.{event.action}", actor=actor, target=dossier,
-                 details={"procedure": procedure.code, "channel": channel})
+                 details={"procedure": procedure.code, "channel": channel.value})
     dossier_event.send(dossier, event=event, actor=actor)
     return dossier
 
 
-# -- actions ---------------------------------------------------------------
+# -- lookups -----------------------------------------------------------------
 
 def get_dossier(code: str) -> Dossier:
     dossier = db.session.execute(db.select(Dossier).filter_by(code=code)).scalar_one_or_none()
@@ -196,11 +177,14 @@ def next_route_step(dossier: Dossier) -> DossierStep | None:
     return None
 
 
-def perform(dossier: Dossier, action: str, *, actor: User, version: int | None,
-            now: datetime | None = None, **params) -> DossierEvent:
-    """Carry out one action on a dossier; raises a DomainError when it may not happen."""
-    if action not in TRANSITIONS:
-        raise ValidationError(gettext("Thao tác không hợp lệ: %(action)s.", action=action), field="action")
+# -- the guard -----------------------------------------------------------------
+
+Body = Callable[[datetime, WorkCalendar], DossierEvent]
+
+
+def _act(dossier: Dossier, action: str, actor: User, version: int | None, now: datetime | None,
+         body: Body) -> DossierEvent:
+    """Check the transition, the user and the version; run the body; record the event and the audit entry."""
     if not policy.can_view(actor, dossier):
         raise PermissionDenied(gettext("Bạn không có quyền với hồ sơ này."))
     if version is None:
@@ -213,17 +197,15 @@ def perform(dossier: Dossier, action: str, *, actor: User, version: int | None,
     if dossier.status not in sources:
         raise Conflict(
             gettext("Không thể thực hiện thao tác khi hồ sơ ở trạng thái “%(status)s”.",
-                    status=STATUS_LABELS[dossier.status]),
+                    status=dossier.status_label),
             code="invalid_transition",
         )
     if not policy.may_act(actor, dossier, action):
         raise PermissionDenied(gettext("Vai trò hoặc cơ quan của bạn không được thực hiện thao tác này trên hồ sơ."))
     _claim_version(dossier, version)
     now = now or utcnow()
-    cal = get_calendar()
     before = dossier.status
-    handler = _HANDLERS[action]
-    event = handler(dossier, actor, now, cal, **params)
+    event = body(now, get_calendar())
     if target is not None:
         dossier.status = target
     event.status_from, event.status_to = before, dossier.status
@@ -291,80 +273,73 @@ def _agency_by_identifier(identifier) -> Agency:
     return agency
 
 
-def _accept(dossier, actor, now, cal, **_):
-    return _event(dossier, "accept", actor, now, to_agency_id=dossier.receiving_agency_id,
-                  note=f"Hẹn trả kết quả: {fmt_datetime(dossier.due_at)}")
-
-
-def _refuse(dossier, actor, now, cal, reason=None, **_):
-    reason = validation.reason(reason)
-    _close_current_step(dossier, actor, now)
-    dossier.finished_at = now
-    dossier.finish_state = deadlines.judge(now, dossier.due_at)
-    return _event(dossier, "refuse", actor, now, note=reason)
-
-
-def _forward(dossier, actor, now, cal, to_agency=None, reason=None, **_):
-    nxt = next_route_step(dossier)
-    note = None
-    if to_agency not in (None, ""):
-        agency = _agency_by_identifier(to_agency)
-        if nxt is not None and agency.id == nxt.agency_id:
-            target = nxt
-        else:
-            note = validation.reason(reason, label=gettext("Lý do chuyển ngoài quy trình"))
-            if agency.id == dossier.current_agency_id:
-                raise ValidationError(gettext("Hồ sơ đang ở chính cơ quan này."), field="to_agency")
-            current = dossier.current_step
-            target = DossierStep(seq=(current.seq if current else 0) + 1, agency_id=agency.id,
-                                 kind="extra", task="Chuyển xử lý ngoài quy trình",
-                                 due_at=(current.due_at if current and current.kind != "desk"
-                                         else dossier.due_at))
-            dossier.steps.append(target)
-    elif nxt is None:
-        raise Conflict(gettext("Đây là bước cuối của quy trình: hãy hoàn thành xử lý và chuyển trả kết quả."),
-                       code="no_next_step")
-    else:
-        target = nxt
+def _finish(dossier: Dossier, actor: User, now: datetime) -> DossierStep | None:
     closed = _close_current_step(dossier, actor, now)
-    from_agency = dossier.current_agency_id
-    target.started_at = now
-    target.given_by_id = actor.id
-    dossier.current_step = target
-    dossier.current_agency_id = target.agency_id
-    dossier.assignee_id = None
-    db.session.flush()
-    return _event(dossier, "forward", actor, now, from_agency_id=from_agency, to_agency_id=target.agency_id,
-                  step=target, step_result=closed.result if closed else None,
-                  note=note or (reason if isinstance(reason, str) and reason.strip() else None))
-
-
-def _pause(dossier, now):
-    dossier.paused_at = now
-
-
-def _resume(dossier, now, cal):
-    """Move the appointment and open steps later by the working time spent waiting."""
-    if dossier.paused_at is None:
-        return 0
-    waited = max(0, cal.working_seconds_between(dossier.paused_at, now))
     dossier.paused_at = None
-    if dossier.due_at is not None:
-        dossier.due_at = cal.add_seconds(dossier.due_at, waited)
-    for step in _open_steps(dossier):
-        if step.due_at is not None:
-            step.due_at = cal.add_seconds(step.due_at, waited)
-    dossier.alert_level = 0
-    return waited
+    dossier.finished_at = now
+    dossier.finish_state = deadlines.finish_state(dossier, now)
+    return closed
 
 
-def _request_supplement(dossier, actor, now, cal, reason=None, documents=None, **_):
-    reason = validation.reason(reason)
-    missing = _missing_documents(documents)
-    dossier.supplement_count += 1
-    _pause(dossier, now)
-    return _event(dossier, "request_supplement", actor, now, from_agency_id=dossier.current_agency_id,
-                  note=reason, data={"documents": missing})
+# -- the verbs -----------------------------------------------------------------
+
+def accept(dossier: Dossier, *, actor: User, version: int | None, now: datetime | None = None) -> DossierEvent:
+    """Accept an online submission after checking it."""
+    def body(now, cal):
+        return _event(dossier, "accept", actor, now, to_agency_id=dossier.receiving_agency_id,
+                      note=f"Hẹn trả kết quả: {fmt_datetime(dossier.due_at)}")
+    return _act(dossier, "accept", actor, version, now, body)
+
+
+def refuse(dossier: Dossier, *, actor: User, version: int | None, reason: str | None = None,
+           now: datetime | None = None) -> DossierEvent:
+    """Refuse an online submission at reception, with the reason."""
+    def body(now, cal):
+        text = validation.reason(reason)
+        _close_current_step(dossier, actor, now)
+        dossier.finished_at = now
+        dossier.finish_state = deadlines.finish_state(dossier, now)
+        return _event(dossier, "refuse", actor, now, note=text)
+    return _act(dossier, "refuse", actor, version, now, body)
+
+
+def forward(dossier: Dossier, *, actor: User, version: int | None, to_agency: str | None = None,
+            reason: str | None = None, now: datetime | None = None) -> DossierEvent:
+    """Hand the dossier to the next step of its route, or (with a reason) to another agency."""
+    def body(now, cal):
+        nxt = next_route_step(dossier)
+        note = None
+        if to_agency not in (None, ""):
+            agency = _agency_by_identifier(to_agency)
+            if nxt is not None and agency.id == nxt.agency_id:
+                target = nxt
+            else:
+                note = validation.reason(reason, label=gettext("Lý do chuyển ngoài quy trình"))
+                if agency.id == dossier.current_agency_id:
+                    raise ValidationError(gettext("Hồ sơ đang ở chính cơ quan này."), field="to_agency")
+                current = dossier.current_step
+                target = DossierStep(seq=(current.seq if current else 0) + 1, agency_id=agency.id,
+                                     kind="extra", task="Chuyển xử lý ngoài quy trình",
+                                     due_at=(current.due_at if current and current.kind != "desk"
+                                             else dossier.due_at))
+                dossier.steps.append(target)
+        elif nxt is None:
+            raise Conflict(gettext("Đây là bước cuối của quy trình: hãy hoàn thành xử lý và chuyển trả kết quả."),
+                           code="no_next_step")
+        else:
+            target = nxt
+        closed = _close_current_step(dossier, actor, now)
+        from_agency = dossier.current_agency_id
+        target.started_at = now
+        target.given_by_id = actor.id
+        dossier.current_step = target
+        dossier.current_agency_id = target.agency_id
+        dossier.assignee_id = None
+        db.session.flush()
+        return _event(dossier, "forward", actor, now, from_agency_id=from_agency, to_agency_id=target.agency_id,
+                      step=target, step_result=closed.result if closed else None,
+                      note=note or (reason if isinstance(reason, str) and reason.strip() else None))
+    return _act(dossier, "forward", actor, version, now, body)
 
 
 def _missing_documents(items) -> list[str]:
@@ -380,146 +355,195 @@ def _missing_documents(items) -> list[str]:
     return names
 
 
-def _supplement_received(dossier, actor, now, cal, **_):
-    procedure = dossier.procedure
-    if procedure.clock_on_supplement == "pause":
-        waited = _resume(dossier, now, cal)
-        note = f"Tạm dừng {waited / cal.day_seconds:.2f} ngày làm việc; hẹn trả mới: {fmt_datetime(dossier.due_at)}"
-    else:
-        # Decree 61/2018 Art. 19.4: the time limit counts again from zero.
-        dossier.paused_at = None
-        start = cal.next_working_moment(now)
-        dossier.clock_started_at = start
-        dossier.due_at = deadlines.appointment(cal, procedure, start)
-        deadlines.plan_backwards(cal, procedure, _open_steps(dossier), dossier.due_at)
-        dossier.alert_level = 0
-        note = f"Tính lại thời hạn từ đầu; hẹn trả mới: {fmt_datetime(dossier.due_at)}"
-    for step in _open_steps(dossier):
-        step.alert_level = 0
-    return _event(dossier, "supplement_received", actor, now, to_agency_id=dossier.current_agency_id,
-                  step=dossier.current_step, note=note)
+def request_supplement(dossier: Dossier, *, actor: User, version: int | None, reason: str | None = None,
+                       documents: list | None = None, now: datetime | None = None) -> DossierEvent:
+    """Ask the citizen for missing papers (one complete list); the clock is held."""
+    def body(now, cal):
+        text = validation.reason(reason)
+        missing = _missing_documents(documents)
+        dossier.supplement_count += 1
+        dossier.paused_at = now
+        return _event(dossier, "request_supplement", actor, now, from_agency_id=dossier.current_agency_id,
+                      note=text, data={"documents": missing})
+    return _act(dossier, "request_supplement", actor, version, now, body)
 
 
-def _request_payment(dossier, actor, now, cal, amount=None, **_):
-    amount = validation.money(amount, "amount", gettext("Số tiền"))
-    if amount <= 0:
-        raise ValidationError(gettext("Số tiền phải lớn hơn 0 đồng."), field="amount")
-    dossier.payment_amount = amount
-    _pause(dossier, now)
-    return _event(dossier, "request_payment", actor, now, from_agency_id=dossier.current_agency_id,
-                  note=f"Số tiền: {int(amount):,} đồng".replace(",", "."), data={"amount": int(amount)})
+def supplement_received(dossier: Dossier, *, actor: User, version: int | None,
+                        now: datetime | None = None) -> DossierEvent:
+    """The papers arrived: the clock restarts from zero or resumes, as the procedure says."""
+    def body(now, cal):
+        steps = _open_steps(dossier)
+        if dossier.procedure.clock_on_supplement == "pause":
+            waited = deadlines.shift_after_pause(cal, dossier, steps, now)
+        else:
+            deadlines.restart(cal, dossier, steps, now)
+            waited = None
+        for step in _open_steps(dossier):
+            step.alert_level = deadlines.ALERT_NONE
+        return _event(dossier, "supplement_received", actor, now, to_agency_id=dossier.current_agency_id,
+                      step=dossier.current_step, note=deadlines.resume_note(cal, dossier, waited))
+    return _act(dossier, "supplement_received", actor, version, now, body)
 
 
-def _payment_received(dossier, actor, now, cal, **_):
-    _resume(dossier, now, cal)
-    return _event(dossier, "payment_received", actor, now, step=dossier.current_step,
-                  note=f"Hẹn trả: {fmt_datetime(dossier.due_at)}")
+def request_payment(dossier: Dossier, *, actor: User, version: int | None, amount: int | str | None = None,
+                    now: datetime | None = None) -> DossierEvent:
+    """Ask for fees or taxes; the clock is held until they are paid."""
+    def body(now, cal):
+        value = validation.money(amount, "amount", gettext("Số tiền"))
+        if value <= 0:
+            raise ValidationError(gettext("Số tiền phải lớn hơn 0 đồng."), field="amount")
+        dossier.payment_amount = value
+        dossier.paused_at = now
+        return _event(dossier, "request_payment", actor, now, from_agency_id=dossier.current_agency_id,
+                      note=f"Số tiền: {int(value):,} đồng".replace(",", "."), data={"amount": int(value)})
+    return _act(dossier, "request_payment", actor, version, now, body)
 
 
-def _finish(dossier, actor, now):
-    closed = _close_current_step(dossier, actor, now)
-    if dossier.paused_at is not None:
-        dossier.paused_at = None
-    dossier.finished_at = now
-    dossier.finish_state = deadlines.finish_state(dossier, now)
-    return closed
+def payment_received(dossier: Dossier, *, actor: User, version: int | None,
+                     now: datetime | None = None) -> DossierEvent:
+    """Paid: the clock resumes, the appointment moves by the time spent waiting."""
+    def body(now, cal):
+        deadlines.shift_after_pause(cal, dossier, _open_steps(dossier), now)
+        return _event(dossier, "payment_received", actor, now, step=dossier.current_step,
+                      note=f"Hẹn trả: {fmt_datetime(dossier.due_at)}")
+    return _act(dossier, "payment_received", actor, version, now, body)
 
 
-def _stop(dossier, actor, now, cal, reason=None, **_):
-    reason = validation.reason(reason)
-    closed = _finish(dossier, actor, now)
-    from_agency = dossier.current_agency_id
-    dossier.current_agency_id = dossier.receiving_agency_id
-    return _event(dossier, "stop", actor, now, from_agency_id=from_agency,
-                  to_agency_id=dossier.receiving_agency_id, step=closed,
-                  step_result=closed.result if closed else None, note=reason)
+def stop(dossier: Dossier, *, actor: User, version: int | None, reason: str | None = None,
+         now: datetime | None = None) -> DossierEvent:
+    """Refuse after appraisal: the dossier ends as stopped and goes back to the desk."""
+    def body(now, cal):
+        text = validation.reason(reason)
+        closed = _finish(dossier, actor, now)
+        from_agency = dossier.current_agency_id
+        dossier.current_agency_id = dossier.receiving_agency_id
+        return _event(dossier, "stop", actor, now, from_agency_id=from_agency,
+                      to_agency_id=dossier.receiving_agency_id, step=closed,
+                      step_result=closed.result if closed else None, note=text)
+    return _act(dossier, "stop", actor, version, now, body)
 
 
-def _complete(dossier, actor, now, cal, note=None, **_):
-    if next_route_step(dossier) is not None:
+def complete(dossier: Dossier, *, actor: User, version: int | None, note: str | None = None,
+             now: datetime | None = None) -> DossierEvent:
+    """The last step is done: the result goes to the desk that received the dossier."""
+    def body(now, cal):
         nxt = next_route_step(dossier)
-        raise Conflict(gettext("Hồ sơ còn bước xử lý tại %(agency)s: hãy chuyển tiếp.", agency=nxt.agency.name),
-                       code="steps_remaining")
-    closed = _finish(dossier, actor, now)
-    from_agency = dossier.current_agency_id
-    dossier.current_agency_id = dossier.receiving_agency_id
-    dossier.assignee_id = None
-    return _event(dossier, "complete", actor, now, from_agency_id=from_agency,
-                  to_agency_id=dossier.receiving_agency_id, step=closed,
-                  step_result=closed.result if closed else None,
-                  note=validation.clean_str(note, "note", gettext("Ghi chú"), max_len=2000))
+        if nxt is not None:
+            raise Conflict(gettext("Hồ sơ còn bước xử lý tại %(agency)s: hãy chuyển tiếp.", agency=nxt.agency.name),
+                           code="steps_remaining")
+        closed = _finish(dossier, actor, now)
+        from_agency = dossier.current_agency_id
+        dossier.current_agency_id = dossier.receiving_agency_id
+        dossier.assignee_id = None
+        return _event(dossier, "complete", actor, now, from_agency_id=from_agency,
+                      to_agency_id=dossier.receiving_agency_id, step=closed,
+                      step_result=closed.result if closed else None,
+                      note=validation.clean_str(note, "note", gettext("Ghi chú"), max_len=2000))
+    return _act(dossier, "complete", actor, version, now, body)
 
 
-def _return(dossier, actor, now, cal, collected_by=None, collected_id_number=None, **_):
-    dossier.collected_by = validation.clean_str(collected_by, "collected_by", gettext("Người nhận kết quả"),
-                                                required=True, max_len=200)
-    dossier.collected_id_number = validation.id_number(collected_id_number, "collected_id_number",
-                                                       required=False)
-    dossier.returned_at = now
-    return _event(dossier, "return", actor, now, from_agency_id=dossier.receiving_agency_id,
-                  note=f"Người nhận: {dossier.collected_by}")
+def return_result(dossier: Dossier, *, actor: User, version: int | None, collected_by: str | None = None,
+                  collected_id_number: str | None = None, now: datetime | None = None) -> DossierEvent:
+    """The result is handed to the citizen (or whoever collects it)."""
+    def body(now, cal):
+        dossier.collected_by = validation.clean_str(collected_by, "collected_by", gettext("Người nhận kết quả"),
+                                                    required=True, max_len=200)
+        dossier.collected_id_number = validation.id_number(collected_id_number, "collected_id_number",
+                                                           required=False)
+        dossier.returned_at = now
+        return _event(dossier, "return", actor, now, from_agency_id=dossier.receiving_agency_id,
+                      note=f"Người nhận: {dossier.collected_by}")
+    return _act(dossier, "return", actor, version, now, body)
 
 
-def _withdraw(dossier, actor, now, cal, reason=None, **_):
-    reason = validation.reason(reason)
-    _finish(dossier, actor, now)
-    return _event(dossier, "withdraw", actor, now, from_agency_id=dossier.current_agency_id, note=reason)
+def withdraw(dossier: Dossier, *, actor: User, version: int | None, reason: str | None = None,
+             now: datetime | None = None) -> DossierEvent:
+    """The citizen withdraws the dossier."""
+    def body(now, cal):
+        text = validation.reason(reason)
+        _finish(dossier, actor, now)
+        return _event(dossier, "withdraw", actor, now, from_agency_id=dossier.current_agency_id, note=text)
+    return _act(dossier, "withdraw", actor, version, now, body)
 
 
-def _apologize(dossier, actor, now, cal, reason=None, new_due_at=None, **_):
-    reason = validation.reason(reason)
-    if dossier.original_due_at is not None:
-        raise Conflict(gettext("Hồ sơ đã được hẹn lại ngày trả một lần; không được hẹn lại lần nữa."),
-                       code="apology_used")
-    if dossier.due_at is None or now >= dossier.due_at:
-        raise Conflict(gettext("Đã quá hạn trả kết quả: phiếu xin lỗi phải được lập trước thời hạn."),
-                       code="apology_too_late")
-    if isinstance(new_due_at, str):
-        from .timeutil import parse_iso
+def _parse_moment(value) -> datetime:
+    if isinstance(value, str):
         try:
-            new_due_at = parse_iso(new_due_at)
+            value = parse_iso(value)
         except ValueError:
             raise ValidationError(gettext("Ngày hẹn mới không hợp lệ (ISO-8601)."), field="new_due_at") from None
-    if not isinstance(new_due_at, datetime) or new_due_at.tzinfo is None:
+    if not isinstance(value, datetime) or value.tzinfo is None:
         raise ValidationError(gettext("Ngày hẹn mới là bắt buộc."), field="new_due_at")
-    if new_due_at <= dossier.due_at:
-        raise ValidationError(gettext("Ngày hẹn mới phải sau ngày hẹn hiện tại."), field="new_due_at")
-    dossier.original_due_at = dossier.due_at
-    dossier.due_at = new_due_at
-    dossier.apology_reason = reason
-    dossier.alert_level = 0
-    return _event(dossier, "apologize", actor, now, from_agency_id=dossier.current_agency_id,
-                  note=reason, data={"original_due_at": dossier.original_due_at.isoformat(),
-                                     "new_due_at": new_due_at.isoformat()})
+    return value
 
 
-def _reassign(dossier, actor, now, cal, assignee=None, **_):
-    user = None
-    if isinstance(assignee, str) and assignee.strip():
-        user = db.session.execute(db.select(User).filter_by(username=assignee.strip())).scalar_one_or_none()
-    elif isinstance(assignee, int) and not isinstance(assignee, bool) and 0 < assignee < 2**31:
-        user = db.session.get(User, assignee)
-    if user is None or not user.active or user.agency_id != dossier.current_agency_id \
-            or user.role not in policy.AGENCY_ROLES:
-        raise ValidationError(gettext("Chỉ được phân công cho chuyên viên đang làm việc tại cơ quan đang giữ hồ sơ."),
-                              field="assignee")
-    dossier.assignee_id = user.id
-    return _event(dossier, "reassign", actor, now, note=f"Phân công cho {user.full_name}",
-                  data={"assignee": user.username})
+def apologize(dossier: Dossier, *, actor: User, version: int | None, reason: str | None = None,
+              new_due_at: datetime | str | None = None, now: datetime | None = None) -> DossierEvent:
+    """The apology letter with a new appointment (once; the dossier still counts as late)."""
+    def body(now, cal):
+        text = validation.reason(reason)
+        deadlines.check_apology_allowed(dossier, now)
+        moment = _parse_moment(new_due_at)
+        deadlines.check_new_appointment(cal, dossier, now, moment)
+        dossier.original_due_at = dossier.due_at
+        dossier.due_at = moment
+        dossier.apology_reason = text
+        dossier.alert_level = deadlines.ALERT_NONE
+        return _event(dossier, "apologize", actor, now, from_agency_id=dossier.current_agency_id,
+                      note=text, data={"original_due_at": dossier.original_due_at.isoformat(),
+                                       "new_due_at": moment.isoformat()})
+    return _act(dossier, "apologize", actor, version, now, body)
 
 
-_HANDLERS = {
-    "accept": _accept,
-    "refuse": _refuse,
-    "forward": _forward,
-    "request_supplement": _request_supplement,
-    "supplement_received": _supplement_received,
-    "request_payment": _request_payment,
-    "payment_received": _payment_received,
-    "stop": _stop,
-    "complete": _complete,
-    "return": _return,
-    "withdraw": _withdraw,
-    "apologize": _apologize,
-    "reassign": _reassign,
+def reassign(dossier: Dossier, *, actor: User, version: int | None, assignee: str | int | None = None,
+             now: datetime | None = None) -> DossierEvent:
+    """A leader gives the dossier to another specialist of the agency holding it."""
+    def body(now, cal):
+        user = None
+        if isinstance(assignee, str) and assignee.strip():
+            user = db.session.execute(db.select(User).filter_by(username=assignee.strip())).scalar_one_or_none()
+        elif isinstance(assignee, int) and not isinstance(assignee, bool) and 0 < assignee < 2**31:
+            user = db.session.get(User, assignee)
+        if user is None or not user.active or user.agency_id != dossier.current_agency_id \
+                or user.role not in policy.AGENCY_ROLES:
+            raise ValidationError(
+                gettext("Chỉ được phân công cho chuyên viên đang làm việc tại cơ quan đang giữ hồ sơ."),
+                field="assignee")
+        dossier.assignee_id = user.id
+        return _event(dossier, "reassign", actor, now, note=f"Phân công cho {user.full_name}",
+                      data={"assignee": user.username})
+    return _act(dossier, "reassign", actor, version, now, body)
+
+
+# -- binding by name (the API, the forms, the tests) ------------------------------
+
+VERBS: dict[str, Callable[..., DossierEvent]] = {
+    "accept": accept,
+    "refuse": refuse,
+    "forward": forward,
+    "request_supplement": request_supplement,
+    "supplement_received": supplement_received,
+    "request_payment": request_payment,
+    "payment_received": payment_received,
+    "stop": stop,
+    "complete": complete,
+    "return": return_result,
+    "withdraw": withdraw,
+    "apologize": apologize,
+    "reassign": reassign,
 }
+_COMMON = ("dossier", "actor", "version", "now")
+
+
+def action_params(action: str) -> tuple[str, ...]:
+    """The parameters a verb takes besides the dossier, the actor, the version and the moment."""
+    return tuple(name for name in inspect.signature(VERBS[action]).parameters if name not in _COMMON)
+
+
+def perform(dossier: Dossier, action: str, *, actor: User, version: int | None,
+            now: datetime | None = None, **params) -> DossierEvent:
+    """Call the verb named `action` (a parameter it does not take is a programming error: TypeError)."""
+    verb = VERBS.get(action)
+    if verb is None:
+        raise ValidationError(gettext("Thao tác không hợp lệ: %(action)s.", action=action), field="action")
+    return verb(dossier, actor=actor, version=version, now=now, **params)

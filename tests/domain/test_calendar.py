@@ -60,17 +60,6 @@ def test_working_time_between_moments_skips_lunch_nights_and_holidays():
     assert CAL.working_days_between(vn(2026, 11, 20, 9, 0), vn(2026, 11, 25, 9, 0)) == 2
 
 
-def test_same_day_procedures_and_the_15h_cutoff():
-    assert local(CAL.same_day_due(vn(2026, 11, 23, 14, 59))) == local(vn(2026, 11, 23, 17, 0))
-    assert local(CAL.same_day_due(vn(2026, 11, 23, 15, 0))) == local(vn(2026, 11, 25, 17, 0))
-    assert local(CAL.same_day_due(vn(2026, 11, 21, 9, 0))) == local(vn(2026, 11, 23, 17, 0))
-
-
-def test_paper_handover_after_15h_is_next_working_morning():
-    assert local(CAL.handover_due(vn(2026, 11, 20, 10, 0))) == local(vn(2026, 11, 20, 17, 0))
-    assert local(CAL.handover_due(vn(2026, 11, 20, 15, 30))) == local(vn(2026, 11, 23, 8, 0))
-
-
 def test_override_make_up_saturday_and_extra_day_off(app):
     assert not calendar.get_calendar().is_working_day(date(2026, 11, 28))
     calendar.set_override(date(2026, 11, 28), "work", "Làm bù")

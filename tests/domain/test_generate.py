@@ -9,14 +9,13 @@ from factories import receive
 from onestop import generate
 from onestop.extensions import db
 from onestop.models import (
-    CHANNELS,
-    STATUS_LABELS,
     CodeSequence,
     Dossier,
     DossierEvent,
     DossierStep,
     Feedback,
 )
+from onestop.status import Channel, DossierStatus
 
 
 def _snapshot():
@@ -29,8 +28,8 @@ def test_generate_covers_every_status_and_channel(app):
     counts = generate.generate(1500, seed=11)
     assert counts["dossiers"] == 1500
     statuses = set(db.session.execute(sa.select(Dossier.status).distinct()).scalars())
-    assert statuses == set(STATUS_LABELS)
-    assert set(db.session.execute(sa.select(Dossier.channel).distinct()).scalars()) == set(CHANNELS)
+    assert statuses == set(DossierStatus)
+    assert set(db.session.execute(sa.select(Dossier.channel).distinct()).scalars()) == set(Channel)
     assert db.session.execute(sa.select(sa.func.count()).where(Dossier.supplement_count > 0)).scalar() > 0
     assert db.session.execute(sa.select(sa.func.count()).where(Dossier.original_due_at.is_not(None))).scalar() > 0
     assert db.session.execute(sa.select(sa.func.count()).where(DossierStep.result == "late")).scalar() > 0

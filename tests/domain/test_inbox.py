@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from factories import act, procedure, receive, user, vn
 
 from onestop import inbox
+from onestop import status as st
 from onestop.agencies import get_by_identifier
 from onestop.extensions import db
 from onestop.models import Dossier
@@ -95,7 +96,7 @@ def test_second_and_hundredth_pages_under_keyset_pagination(demo):
     expected = {}
     for order, key in (("urgent", lambda r: (r.due_at, r.id)), ("newest", lambda r: (r.received_at, r.id))):
         rows = db.session.execute(sa.select(Dossier.id, Dossier.due_at, Dossier.received_at).where(
-            Dossier.current_agency_id == xd.id, Dossier.status.in_(inbox.INBOX_STATUSES))).all()
+            Dossier.current_agency_id == xd.id, st.in_(Dossier.status, st.AGENCY_WORK))).all()
         expected[order] = [r.id for r in sorted(rows, key=key, reverse=order == "newest")]
     assert len(expected["urgent"]) == 2070
     filters = inbox.inbox_filters(me)

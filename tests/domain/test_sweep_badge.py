@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from factories import act, receive
 
-from onestop import sweep
+from onestop import inbox
 from onestop.extensions import db
 from onestop.models import Agency
 from onestop.timeutil import now as utcnow
@@ -45,5 +45,5 @@ def test_no_badge_for_admins_and_visitors(client, auth, commune_dossiers, userna
 
 def test_badge_counts_follow_the_clock(commune_dossiers):
     commune = db.session.execute(db.select(Agency).filter_by(identifier="000.01.31.H56")).scalar_one()
-    assert sweep.badge_counts(commune.id) == {"due_soon": 1, "overdue": 1}
-    assert sweep.badge_counts(commune.id, now=utcnow() + timedelta(days=10)) == {"due_soon": 0, "overdue": 2}
+    assert inbox.badge_counts(commune.id) == {"due_soon": 1, "overdue": 1}
+    assert inbox.badge_counts(commune.id, now=utcnow() + timedelta(days=10)) == {"due_soon": 0, "overdue": 2}

@@ -3,7 +3,7 @@ from flask import jsonify, request
 
 from ... import citizen
 from ...errors import NotFound, ValidationError
-from ...extensions import csrf, db
+from ...extensions import csrf
 from ...timeutil import iso
 from ..lookup.limits import feedback_limit, lookup_limit
 from . import bp
@@ -35,7 +35,6 @@ def lookup_feedback(code: str):
         raise NotFound(str(citizen.NOT_FOUND_MESSAGE))
     found = citizen.find_for_citizen(code, key)
     feedback = citizen.submit_feedback(found.dossier, body.get("rating"), body.get("comment"))
-    db.session.commit()
     return jsonify({
         "code": found.dossier.code,
         "rating": feedback.rating,

@@ -1,11 +1,25 @@
 """The OpenAPI 3 document of /api/v1, written by hand and kept true by tests (every route described)."""
 from __future__ import annotations
 
-from ...deadlines import DEADLINE_STATES
-from ...models import RATING_LABELS, STATUS_LABELS
-from ...workflow import ACTIONS, CHANNELS
+from ...status import Channel, DeadlineState, DossierStatus, Rating, StepResult
+from ...workflow import ACTIONS, action_params
 
 PREFIX = "/api/v1"
+
+
+def _action_param_schemas() -> dict:
+    """JSON schemas of the workflow verbs' parameters (the verbs' signatures say which action takes which)."""
+    return {
+        "reason": {**STR, "maxLength": 2000},
+        "to_agency": {**STR, "description": "Mã định danh cơ quan nhận; bỏ trống = bước tiếp theo của quy trình."},
+        "documents": {"type": "array", "items": {"type": "string", "maxLength": 500}},
+        "amount": {**INT, "minimum": 1},
+        "note": {**STR, "maxLength": 2000},
+        "collected_by": {**STR, "maxLength": 200},
+        "collected_id_number": {**STR, "pattern": "^[0-9]{12}$"},
+        "new_due_at": MOMENT,
+        "assignee": {**STR, "description": "Tên đăng nhập của chuyên viên được phân công."},
+    }
 
 
 def _nullable(schema: dict) -> dict:
@@ -17,6 +31,7 @@ NSTR = _nullable(STR)
 INT = {"type": "integer"}
 MOMENT = {"type": "string", "format": "date-time", "example": "2026-11-21T09:30:00+07:00"}
 NMOMENT = _nullable(MOMENT)
+ACTION_PARAM_SCHEMAS = _action_param_schemas()
 
 
 def ref(name: str) -> dict:
@@ -51,8 +66,8 @@ SCHEMAS: dict[str, dict] = {
         "type": "object", "required": ["code", "name"],
         "properties": {"code": {**STR, "example": "1.004227"}, "name": STR},
     },
-    "Status": {"type": "string", "enum": list(STATUS_LABELS)},
-    "DeadlineState": _nullable({"type": "string", "enum": list(DEADLINE_STATES)}),
+    "Status": {"type": "string", "enum": list(DossierStatus.values())},
+    "DeadlineState": _nullable({"type": "string", "enum": list(DeadlineState.values())}),
     "Applicant": {
         "type": "object",
         "required": ["full_name", "id_number", "phone"],
@@ -84,7 +99,7 @@ SCHEMAS: dict[str, dict] = {
         "properties": {
             "procedure_code": {**STR, "example": "1.004227"},
             "applicant": ref("Applicant"),
-            "channel": {"type": "string", "enum": list(CHANNELS),
+            "channel": {"type": "string", "enum": list(Channel.values()),
                         "description": "counter (trực tiếp), online (trực tuyến), postal (bưu chính công ích)."},
             "documents": {"type": "array", "items": ref("DocumentCount"), "maxItems": 200},
             "received_at": {**MOMENT, "description": "Chỉ dùng cho hồ sơ trực tuyến/bưu chính; "
@@ -100,24 +115,13 @@ SCHEMAS: dict[str, dict] = {
     "ActionRequest": {
         "type": "object",
         "required": ["action", "version"],
-        "description": (
-            "Tham số theo thao tác: refuse/stop/withdraw (reason), forward (to_agency?, reason khi chuyển "
-            "ngoài quy trình), request_supplement (reason, documents), request_payment (amount), "
-            "complete (note?), return (collected_by, collected_id_number?), apologize (reason, new_due_at), "
-            "reassign (assignee)."
-        ),
+        "description": "Tham số theo thao tác: " + "; ".join(
+            f"{a} ({', '.join(action_params(a)) or '-'})" for a in ACTIONS) + ".",
         "properties": {
             "action": {"type": "string", "enum": list(ACTIONS)},
             "version": {**INT, "description": "Phiên bản hồ sơ đang xem; khác phiên bản hiện tại thì 409."},
-            "reason": {**STR, "maxLength": 2000},
-            "to_agency": {**STR, "description": "Mã định danh cơ quan nhận; bỏ trống = bước tiếp theo của quy trình."},
-            "documents": {"type": "array", "items": {"type": "string", "maxLength": 500}},
-            "amount": {**INT, "minimum": 1},
-            "note": {**STR, "maxLength": 2000},
-            "collected_by": {**STR, "maxLength": 200},
-            "collected_id_number": {**STR, "pattern": "^[0-9]{12}$"},
-            "new_due_at": MOMENT,
-            "assignee": {**STR, "description": "Tên đăng nhập của chuyên viên được phân công."},
+            **{name: ACTION_PARAM_SCHEMAS[name]
+               for name in dict.fromkeys(p for a in ACTIONS for p in action_params(a))},
         },
         "example": {"action": "forward", "version": 1},
     },
@@ -128,7 +132,7 @@ SCHEMAS: dict[str, dict] = {
             "seq": INT, "kind": {"type": "string", "enum": ["desk", "route", "extra"]},
             "agency": ref("AgencyRef"), "task": NSTR, "started_at": NMOMENT, "due_at": NMOMENT,
             "finished_at": NMOMENT,
-            "result": _nullable({"type": "string", "enum": ["early", "on_time", "late"]}),
+            "result": _nullable({"type": "string", "enum": list(StepResult.values())}),
             "result_label": NSTR,
         },
     },
@@ -140,7 +144,7 @@ SCHEMAS: dict[str, dict] = {
             "status_from": NSTR, "status_to": NSTR,
             "from_agency": _nullable(ref("AgencyRef")), "to_agency": _nullable(ref("AgencyRef")),
             "step_due_at": NMOMENT,
-            "step_result": _nullable({"type": "string", "enum": ["early", "on_time", "late"]}),
+            "step_result": _nullable({"type": "string", "enum": list(StepResult.values())}),
             "note": NSTR,
             "details": {"type": "object", "nullable": True,
                         "description": "Chi tiết nội bộ: giấy tờ cần bổ sung, số tiền, ngày hẹn mới..."},
@@ -159,7 +163,7 @@ SCHEMAS: dict[str, dict] = {
             "deadline_label": NSTR,
             "procedure": ref("ProcedureRef"),
             "applicant_name": STR,
-            "channel": {"type": "string", "enum": list(CHANNELS)},
+            "channel": {"type": "string", "enum": list(Channel.values())},
             "received_at": MOMENT, "due_at": NMOMENT, "finished_at": NMOMENT,
             "current_agency": ref("AgencyRef"),
             "version": INT,
@@ -250,13 +254,13 @@ SCHEMAS: dict[str, dict] = {
         "required": ["rating"],
         "properties": {
             "key": {**STR, "description": "Mã tra cứu in trên giấy tiếp nhận (cũng nhận qua ?key=)."},
-            "rating": {"type": "string", "enum": list(RATING_LABELS)},
+            "rating": {"type": "string", "enum": list(Rating.values())},
             "comment": {**STR, "maxLength": 2000},
         },
     },
     "FeedbackResult": {
         "type": "object", "required": ["code", "rating"],
-        "properties": {"code": STR, "rating": {"type": "string", "enum": list(RATING_LABELS)},
+        "properties": {"code": STR, "rating": {"type": "string", "enum": list(Rating.values())},
                        "rating_label": STR, "comment": NSTR, "created_at": MOMENT},
     },
 }
@@ -338,11 +342,12 @@ def paths() -> dict:
                 "security": BEARER,
                 "parameters": [
                     {"name": "status", "in": "query", "schema": STR, "explode": False,
-                     "description": "Một hoặc nhiều trạng thái, cách nhau dấu phẩy: " + ", ".join(STATUS_LABELS)},
+                     "description": "Một hoặc nhiều trạng thái, cách nhau dấu phẩy: "
+                                    + ", ".join(DossierStatus.values())},
                     {"name": "agency", "in": "query", "schema": STR,
                      "description": "Mã định danh cơ quan đang giữ hồ sơ."},
                     {"name": "deadline_state", "in": "query",
-                     "schema": {"type": "string", "enum": list(DEADLINE_STATES)}},
+                     "schema": {"type": "string", "enum": list(DeadlineState.values())}},
                     {"name": "procedure", "in": "query", "schema": STR, "description": "Mã thủ tục."},
                     {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
                      "description": "Tên người nộp hoặc mã hồ sơ, không phân biệt dấu."},

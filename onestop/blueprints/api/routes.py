@@ -24,22 +24,6 @@ from .auth import add_challenge, current_api_user, token_required
 csrf.exempt(bp)
 bp.after_request(add_challenge)
 
-# Parameters each action reads from the request body besides `action` and `version`.
-ACTION_PARAMS: dict[str, tuple[str, ...]] = {
-    "accept": (),
-    "refuse": ("reason",),
-    "forward": ("to_agency", "reason"),
-    "request_supplement": ("reason", "documents"),
-    "supplement_received": (),
-    "request_payment": ("amount",),
-    "payment_received": (),
-    "stop": ("reason",),
-    "complete": ("note",),
-    "return": ("collected_by", "collected_id_number"),
-    "withdraw": ("reason",),
-    "apologize": ("reason", "new_due_at"),
-    "reassign": ("assignee",),
-}
 MAX_Q = 200
 DB_INT_MAX = 2**31 - 1
 
@@ -211,7 +195,6 @@ def create_dossier():
         received_at=moment(body.get("received_at"), "received_at"), fee=body.get("fee"),
         sets=body.get("sets", 1), note=body.get("note"), accept=accept,
     )
-    db.session.commit()
     response, status = dossier_response(dossier, 201)
     response.headers["Location"] = url_for("api.get_dossier", code=dossier.code)
     return response, status
@@ -241,7 +224,6 @@ def list_dossiers():
             "next_cursor": page.next_cursor, "limit": page.limit}
     if bool_arg("count"):
         body["count"] = queries.count(user, filters, now=clock.now)
-    db.session.commit()
     return jsonify(body)
 
 
@@ -250,7 +232,6 @@ def list_dossiers():
 def get_dossier(code: str):
     """One dossier with its documents, steps and full history."""
     dossier = visible_dossier(code)
-    db.session.commit()
     return dossier_response(dossier)
 
 
@@ -261,17 +242,16 @@ def dossier_action(code: str):
     dossier = visible_dossier(code)
     body = json_body()
     action = body.get("action")
-    if not isinstance(action, str) or action not in ACTION_PARAMS:
-        raise ValidationError("Thao tác không hợp lệ. Các thao tác: " + ", ".join(ACTION_PARAMS) + ".",
+    if not isinstance(action, str) or action not in workflow.VERBS:
+        raise ValidationError("Thao tác không hợp lệ. Các thao tác: " + ", ".join(workflow.VERBS) + ".",
                               field="action")
-    params = {name: body[name] for name in ACTION_PARAMS[action] if name in body}
+    params = {name: body[name] for name in workflow.action_params(action) if name in body}
     if "new_due_at" in params:
         params["new_due_at"] = moment(params["new_due_at"], "new_due_at")
     assignee = params.get("assignee")
     if isinstance(assignee, int) and not isinstance(assignee, bool) and not 0 < assignee <= DB_INT_MAX:
         raise ValidationError("Người được phân công không hợp lệ.", field="assignee")
     workflow.perform(dossier, action, actor=current_api_user(), version=body.get("version"), **params)
-    db.session.commit()
     return dossier_response(dossier)
 
 
@@ -283,6 +263,5 @@ def receipt(code: str):
 
     dossier = visible_dossier(code)
     pdf = receipts.receipt_pdf(dossier)
-    db.session.commit()
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{receipts.receipt_filename(dossier)}"'})

@@ -7,15 +7,12 @@ from ... import catalogue, deadlines, workflow
 from ...calendar import get_calendar
 from ...models import (
     ACTION_LABELS,
-    CHANNEL_LABELS,
-    DEADLINE_LABELS,
-    FINISHED_DEADLINE_LABELS,
-    STEP_RESULT_LABELS,
     Agency,
     Dossier,
     Procedure,
     User,
 )
+from ...status import DeadlineState
 from ...timeutil import iso
 from ...timeutil import now as utcnow
 
@@ -43,9 +40,10 @@ def person(u: User | None) -> dict | None:
 def deadline_label(dossier: Dossier, state: str | None) -> str | None:
     if state is None:
         return None
-    labels = DEADLINE_LABELS if dossier.is_open else FINISHED_DEADLINE_LABELS
-    label = labels.get(state, DEADLINE_LABELS.get(state))
-    return None if label is None else str(label)
+    member = DeadlineState.parse(state)
+    if member is None:
+        return None
+    return member.label if dossier.is_open else member.finished_label
 
 
 def dossier_summary(dossier: Dossier, clock: Clock) -> dict:
@@ -82,7 +80,7 @@ def dossier(d: Dossier, clock: Clock, user: User | None = None) -> dict:
             "address": d.applicant_address,
             "tax_code": d.applicant_tax_code,
         },
-        "channel_label": str(CHANNEL_LABELS.get(d.channel, d.channel)),
+        "channel_label": d.channel_label,
         "receiving_agency": agency(d.receiving_agency),
         "assignee": person(d.assignee),
         "lookup_key": d.lookup_key,
@@ -104,7 +102,7 @@ def dossier(d: Dossier, clock: Clock, user: User | None = None) -> dict:
         "steps": [
             {"seq": s.seq, "kind": s.kind, "agency": agency(s.agency), "task": s.task,
              "started_at": iso(s.started_at), "due_at": iso(s.due_at), "finished_at": iso(s.finished_at),
-             "result": s.result, "result_label": str(STEP_RESULT_LABELS.get(s.result or "", "")) or None}
+             "result": s.result, "result_label": s.result_label or None}
             for s in d.steps
         ],
         "history": [

@@ -2,9 +2,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ... import audit
+from ... import audit, transaction
 from ...accounts import LoginRefused, authenticate
-from ...extensions import db, limiter
+from ...extensions import limiter
 from . import bp
 from .forms import LoginForm
 
@@ -29,11 +29,10 @@ def login():
         try:
             user = authenticate(form.username.data, form.password.data)
         except LoginRefused as refused:
-            db.session.commit()  # keep the failure count and the audit row
+            transaction.keep_on_error()  # keep the failure count and the audit row
             flash(refused.message, "danger")
             return render_template("auth/login.html", form=form), 401
         login_user(user)
-        db.session.commit()
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -42,7 +41,6 @@ def login():
 @login_required
 def logout():
     audit.record("auth.logout", actor=current_user)
-    db.session.commit()
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))

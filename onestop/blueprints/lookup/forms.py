@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ...models import RATING_LABELS
+from ...status import Rating
 
 
 class LookupForm(FlaskForm):
@@ -16,6 +16,6 @@ class LookupForm(FlaskForm):
 class FeedbackForm(FlaskForm):
     key = HiddenField()
     # The domain checks the choice and answers in Vietnamese; WTForms' own message is English.
-    rating = RadioField(_l("Mức độ hài lòng"), choices=list(RATING_LABELS.items()), validate_choice=False)
+    rating = RadioField(_l("Mức độ hài lòng"), choices=Rating.choices(), validate_choice=False)
     comment = TextAreaField(_l("Góp ý (không bắt buộc)"),
                             validators=[Optional(), Length(max=2000, message=_l("Góp ý tối đa 2000 ký tự."))])

@@ -4,7 +4,6 @@ from flask_babel import gettext as _
 
 from ... import citizen
 from ...errors import Conflict, NotFound, ValidationError
-from ...extensions import db
 from ...timeutil import parse_iso
 from . import bp
 from .forms import FeedbackForm, LookupForm
@@ -93,11 +92,9 @@ def feedback(code: str):
             form.comment.errors = [exc.message] if exc.field == "comment" else []
             status = 422
         except Conflict as exc:
-            db.session.rollback()
             flash(exc.message, "warning")
             status = 409
         else:
-            db.session.commit()
             flash(_("Cảm ơn ông/bà đã đánh giá. Ý kiến của ông/bà giúp cơ quan nhà nước phục vụ tốt hơn."),
                   "success")
             return redirect(url_for("lookup.dossier", code=dossier_.code, key=dossier_.lookup_key))

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ... import citizen
+from ... import status as st
 from ...errors import ValidationError
 from ...extensions import db
-from ...models import OPEN_STATUSES, Dossier, Procedure, UTCDateTime
+from ...models import Dossier, Procedure, UTCDateTime
 from ...timeutil import iso, parse_iso
 from ...timeutil import now as utcnow
 
@@ -48,7 +49,7 @@ def service_request(dossier: Dossier) -> dict:
     """A dossier as a GeoReport v2 service request: status and dates only."""
     return {
         "service_request_id": dossier.code,
-        "status": "open" if dossier.status in OPEN_STATUSES else "closed",
+        "status": "open" if dossier.is_open else "closed",
         "status_notes": citizen.status_summary(dossier),
         "service_name": dossier.procedure.name,
         "service_code": dossier.procedure.code,
@@ -156,9 +157,9 @@ def find_requests(q: RequestQuery, now: datetime | None = None) -> tuple[list[di
     if q.service_codes:
         stmt = stmt.join(Procedure, Procedure.id == Dossier.procedure_id).where(Procedure.code.in_(q.service_codes))
     if q.status == "open":
-        stmt = stmt.where(Dossier.status.in_(OPEN_STATUSES))
+        stmt = stmt.where(st.in_(Dossier.status, st.OPEN))
     elif q.status == "closed":
-        stmt = stmt.where(Dossier.status.not_in(OPEN_STATUSES))
+        stmt = stmt.where(st.in_(Dossier.status, st.FINISHED))
     if q.after is not None:
         at, ident = q.after
         at_value = sa.literal(at, UTCDateTime())

@@ -17,15 +17,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from ...models import DEADLINE_LABELS, STATUS_LABELS
+from ... import workflow
+from ...status import AGENCY_WORK, OPEN_STATES, DossierStatus
 from ...timeutil import zone
 
-INBOX_STATUS_CHOICES = [("", _l("Tất cả trạng thái"))] + [
-    (s, STATUS_LABELS[s]) for s in ("received", "processing", "supplement_requested", "awaiting_payment")
-]
-DEADLINE_CHOICES = [("", _l("Mọi tình trạng hạn"))] + [
-    (s, DEADLINE_LABELS[s]) for s in ("on_time", "due_soon", "overdue")
-]
+INBOX_STATUS_CHOICES = [("", _l("Tất cả trạng thái")), *DossierStatus.choices(AGENCY_WORK)]
+DEADLINE_CHOICES = [("", _l("Mọi tình trạng hạn")), *((s.value, s.lazy_label) for s in OPEN_STATES)]
 ORDER_CHOICES = [("urgent", _l("Gấp nhất trước")), ("newest", _l("Mới nhận trước"))]
 
 
@@ -55,9 +52,21 @@ class ActionForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     submit = SubmitField(_l("Thực hiện"))
 
-    def params(self) -> dict:
-        """Keyword arguments for workflow.perform."""
+    def derived(self) -> dict:
+        """Parameters not held by one field of the same name (lists, date + time)."""
         return {}
+
+    def params(self, action: str) -> dict:
+        """Keyword arguments of the workflow verb, read from the fields named like its parameters."""
+        derived = self.derived()
+        values = {}
+        for name in workflow.action_params(action):
+            field = getattr(self, name, None)
+            if name in derived:
+                values[name] = derived[name]
+            elif field is not None and hasattr(field, "data"):
+                values[name] = field.data if field.data not in ("", None) else None
+        return values
 
 
 class ForwardForm(ActionForm):
@@ -65,17 +74,11 @@ class ForwardForm(ActionForm):
     reason = TextAreaField(_l("Lý do (bắt buộc khi chuyển ngoài quy trình)"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Chuyển xử lý"))
 
-    def params(self):
-        return {"to_agency": self.to_agency.data or None, "reason": self.reason.data or None}
-
 
 class CompleteForm(ActionForm):
     note = TextAreaField(_l("Ghi chú kết quả"), validators=[Optional(), Length(max=2000)])
     result_file = FileField(_l("Tệp kết quả (PDF, JPEG, PNG)"))
     submit = SubmitField(_l("Hoàn thành, chuyển trả kết quả về Bộ phận Một cửa"))
-
-    def params(self):
-        return {"note": self.note.data or None}
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -98,8 +101,8 @@ class SupplementForm(ActionForm):
         if not self.missing():
             raise ValidationError(_l("Chọn hoặc nhập ít nhất một giấy tờ cần bổ sung."))
 
-    def params(self):
-        return {"reason": self.reason.data, "documents": self.missing()}
+    def derived(self):
+        return {"documents": self.missing()}
 
 
 class ConfirmForm(ActionForm):
@@ -112,17 +115,11 @@ class PaymentForm(ActionForm):
         NumberRange(min=1, max=10**12, message=_l("Số tiền phải lớn hơn 0 đồng."))])
     submit = SubmitField(_l("Yêu cầu thực hiện nghĩa vụ tài chính"))
 
-    def params(self):
-        return {"amount": self.amount.data}
-
 
 class StopForm(ActionForm):
     reason = TextAreaField(_l("Lý do từ chối giải quyết"),
                            validators=[DataRequired(_l("Vui lòng nhập lý do.")), Length(max=2000)])
     submit = SubmitField(_l("Dừng xử lý, từ chối giải quyết"))
-
-    def params(self):
-        return {"reason": self.reason.data}
 
 
 class ApologyForm(ActionForm):
@@ -133,18 +130,14 @@ class ApologyForm(ActionForm):
                          validators=[InputRequired(_l("Vui lòng chọn giờ hẹn mới."))])
     submit = SubmitField(_l("Lập phiếu xin lỗi và hẹn lại"))
 
-    def params(self):
-        moment = datetime.combine(self.new_date.data, self.new_time.data).replace(tzinfo=zone())
-        return {"reason": self.reason.data, "new_due_at": moment}
+    def derived(self):
+        return {"new_due_at": datetime.combine(self.new_date.data, self.new_time.data).replace(tzinfo=zone())}
 
 
 class ReassignForm(ActionForm):
     assignee = SelectField(_l("Phân công cho"), choices=[], validate_choice=False,
                            validators=[DataRequired(_l("Vui lòng chọn cán bộ."))])
     submit = SubmitField(_l("Phân công"))
-
-    def params(self):
-        return {"assignee": self.assignee.data}
 
 
 ACTION_FORMS = {

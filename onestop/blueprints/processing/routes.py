@@ -11,6 +11,7 @@ from ... import inbox as inbox_ops
 from ...errors import DomainError, PermissionDenied, StaleVersion
 from ...extensions import db
 from ...models import ACTION_LABELS, Agency, Attachment, Procedure, RouteStep
+from ..common import show_domain_error
 from . import bp
 from .forms import ACTION_FORMS, InboxFilterForm
 
@@ -131,30 +132,21 @@ def act(code, action):
     form = _build_form(action, dossier, posted=True)
     if not form.validate():
         return _render_dossier(dossier, action, form, _("Vui lòng kiểm tra lại thông tin đã nhập."), 422)
-    saved = []
     try:
         workflow.perform(dossier, action, actor=current_user._get_current_object(),
-                         version=form.version.data, **form.params())
+                         version=form.version.data, **form.params(action))
         if action == "complete" and form.result_file.data and form.result_file.data.filename:
-            saved.append(files.save_upload(dossier, form.result_file.data, "result", current_user,
-                                           field="result_file"))
+            files.save_upload(dossier, form.result_file.data, "result", current_user, field="result_file")
             dossier.electronic_result = True
-        db.session.commit()
     except PermissionDenied:
-        db.session.rollback()
-        files.discard(saved)
-        abort(403)
+        raise
     except DomainError as exc:
-        db.session.rollback()
-        files.discard(saved)
+        show_domain_error(form, exc)
         dossier = _dossier_or_abort(code)
         if isinstance(exc, StaleVersion):
             # Keep what the user typed, but against the version now on screen.
             form.version.data = dossier.version
             form.version.raw_data = [str(dossier.version)]
-        field = getattr(form, exc.field, None) if exc.field else None
-        if field is not None and hasattr(field, "errors") and exc.field != "version":
-            field.errors = list(field.errors or []) + [exc.message]
         return _render_dossier(dossier, action, form, exc.message, exc.status)
     flash(_("Đã thực hiện: %(label)s.", label=ACTION_LABELS.get(action, action)), "success")
     return redirect(url_for("processing.dossier", code=dossier.code))

@@ -13,8 +13,9 @@ from flask_babel import lazy_gettext as _l
 from ... import policy
 from ...errors import ValidationError
 from ...extensions import db
-from ...models import STATUS_LABELS, Dossier, DossierEvent, DossierStep, Procedure, User, UTCDateTime
+from ...models import Dossier, DossierEvent, DossierStep, Procedure, User, UTCDateTime
 from ...queries import decode_cursor, encode_cursor
+from ...status import DossierStatus
 from ...text import like_pattern
 from ...timeutil import fmt_datetime, zone
 
@@ -62,7 +63,7 @@ class RegisterFilters:
     def check(self) -> None:
         if not 2000 <= self.year <= 2100:
             raise ValidationError(_("Năm không hợp lệ."), field="year")
-        if self.status and self.status not in STATUS_LABELS:
+        if self.status and DossierStatus.parse(self.status) is None:
             raise ValidationError(_("Trạng thái không hợp lệ."), field="status")
 
 
@@ -92,7 +93,7 @@ class RegisterRow:
         return [self.no, self.code, self.procedure, self.sets, self.applicant, self.address or "",
                 self.phone or "", _t(self.received_at), _t(self.due_at), _t(self.transferred_at),
                 _t(self.result_received_at), _t(self.returned_at), self.giver or "", receiver,
-                self.note or str(STATUS_LABELS.get(self.status, ""))]
+                self.note or (DossierStatus(self.status).label if self.status else "")]
 
 
 def _t(value: datetime | None) -> str:

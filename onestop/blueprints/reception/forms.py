@@ -72,19 +72,19 @@ class IntakeForm(FlaskForm):
     def missing_documents(self) -> list[str]:
         return [e.form.name.data for e in self.documents.entries if not e.form.received.data and e.form.name.data]
 
-    def add_error(self, exc: ValidationError) -> None:
-        """Put a domain error next to the field it concerns (the first field if unknown)."""
-        field = exc.field or ""
+    def field_for(self, field: str):
+        """The field a domain error concerns (the applicant's name when it names none of ours)."""
         if field.startswith("documents[") and "]" in field:
             index = field[len("documents["):field.index("]")]
             sub = field[field.index("]") + 2:] or "name"
             if index.isdigit() and int(index) < len(self.received_documents()):
                 entries = [e for e in self.documents.entries if e.form.received.data]
-                target = getattr(entries[int(index)].form, sub, entries[int(index)].form.name)
-                target.errors = list(target.errors) + [exc.message]
-                return
-        name = self.FIELD_MAP.get(field, "full_name")
-        target = getattr(self, name)
+                return getattr(entries[int(index)].form, sub, entries[int(index)].form.name)
+        return getattr(self, self.FIELD_MAP.get(field, "full_name"))
+
+    def add_error(self, exc: ValidationError) -> None:
+        """Put a domain error next to the field it concerns."""
+        target = self.field_for(exc.field or "")
         target.errors = list(target.errors) + [exc.message]
 
     def check(self, outcome: str) -> bool:
@@ -207,14 +207,10 @@ class ActionForm(FlaskForm):
         value = (self.version.data or "").strip()
         return int(value) if value.isdigit() else None
 
-    def add_error(self, exc: ValidationError) -> bool:
-        """Attach a domain error to its field; False when it belongs to no field of this form."""
-        name = self.FIELD_MAP.get(exc.field or "")
-        if name is None:
-            return False
-        target = getattr(self, name)
-        target.errors = list(target.errors) + [exc.message]
-        return True
+    def field_for(self, field: str):
+        """The field a domain error concerns; None when it belongs to no field of this form."""
+        name = self.FIELD_MAP.get(field)
+        return getattr(self, name) if name else None
 
 
 class SupplementSlipForm(FlaskForm):

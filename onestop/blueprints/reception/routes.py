@@ -10,9 +10,11 @@ from flask_login import current_user
 from ... import access, audit, files, policy, queries, receipts, workflow
 from ...errors import Conflict, ValidationError
 from ...extensions import db
-from ...models import STATUS_LABELS, Attachment, DossierEvent
+from ...models import Attachment, DossierEvent
+from ...status import DossierStatus
 from ...timeutil import local
 from ...timeutil import now as utcnow
+from ..common import show_domain_error
 from . import bp, desk
 from .forms import ActionForm, ApplicantLookupForm, IntakeForm, ScanForm, SupplementSlipForm
 
@@ -139,19 +141,12 @@ def _accept_intake(form: IntakeForm, lookup, procedure):
             note=form.note.data, accept=True,
         )
     except ValidationError as exc:
-        db.session.rollback()
-        form.add_error(exc)
+        if not show_domain_error(form, exc):
+            form.full_name.errors = list(form.full_name.errors) + [exc.message]
         return _intake_page(form, lookup, procedure, status=422)
-    stored = []
-    try:
-        for name, data, content_type in checked:
-            stored.append(files.save_bytes(dossier, data, kind="scan", original_name=name,
-                                           content_type=content_type, user=current_user))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        files.discard(stored)
-        raise
+    for name, data, content_type in checked:
+        files.save_bytes(dossier, data, kind="scan", original_name=name, content_type=content_type,
+                         user=current_user)
     flash(_("Đã tiếp nhận hồ sơ %(code)s. Hẹn trả kết quả: %(due)s.", code=dossier.code,
             due=local(dossier.due_at).strftime("%H:%M %d/%m/%Y")), "success")
     return redirect(url_for(".dossier", code=dossier.code, printed="receipt"))
@@ -220,17 +215,9 @@ def act(code, action):
         params.update(collected_by=form.collected_by.data, collected_id_number=form.collected_id_number.data)
     try:
         workflow.perform(dossier, action, actor=current_user, version=form.version_number(), **params)
-        db.session.commit()
-    except ValidationError as exc:
-        db.session.rollback()
-        db.session.refresh(dossier)
-        if not form.add_error(exc):
-            return _dossier_page(dossier, form=form, status=422, error=exc.message)
-        return _dossier_page(dossier, form=form, status=422)
-    except Conflict as exc:  # stale version or a status that moved on: keep what the clerk typed
-        db.session.rollback()
-        db.session.refresh(dossier)
-        return _dossier_page(dossier, form=form, status=409, error=exc.message)
+    except (ValidationError, Conflict) as exc:  # a stale version or a status that moved on included
+        shown = show_domain_error(form, exc)
+        return _dossier_page(dossier, form=form, status=exc.status, error=None if shown else exc.message)
     messages = {
         "accept": _("Đã tiếp nhận hồ sơ %(code)s."),
         "refuse": _("Đã từ chối tiếp nhận hồ sơ %(code)s. In phiếu từ chối để giao cho người nộp."),
@@ -248,7 +235,6 @@ def receipt(code):
     """The receipt as issued (rendered once, then served from storage)."""
     dossier = access.visible_dossier_or_abort(code)
     data = receipts.receipt_pdf(dossier)
-    db.session.commit()
     return _pdf(data, receipts.receipt_filename(dossier))
 
 
@@ -308,23 +294,15 @@ def upload_scans(code):
     if not uploads:
         form.scans.errors = [_("Chưa chọn tệp.")]
         return _dossier_page(dossier, scan_form=form, status=422)
-    stored = []
     try:
         checked = [(u.filename, *files.check_upload(u)) for u in uploads]
-        for name, data, content_type in checked:
-            stored.append(files.save_bytes(dossier, data, kind="scan", original_name=name,
-                                           content_type=content_type, user=current_user))
-        db.session.commit()
     except ValidationError as exc:
-        db.session.rollback()
-        files.discard(stored)
         form.scans.errors = [exc.message]
         return _dossier_page(dossier, scan_form=form, status=422)
-    except Exception:
-        db.session.rollback()
-        files.discard(stored)
-        raise
-    flash(_("Đã lưu %(n)d tệp quét vào hồ sơ.", n=len(stored)), "success")
+    for name, data, content_type in checked:
+        files.save_bytes(dossier, data, kind="scan", original_name=name, content_type=content_type,
+                         user=current_user)
+    flash(_("Đã lưu %(n)d tệp quét vào hồ sơ.", n=len(checked)), "success")
     return redirect(url_for(".dossier", code=dossier.code))
 
 
@@ -408,7 +386,7 @@ def register():
                 if next_cursor else None)
     return render_template("reception/register.html", rows=rows, total=total, filters=filters, args=args,
                            next_url=next_url, procedures=desk.search_procedures(current_user.agency_id, None, 500),
-                           statuses=STATUS_LABELS, this_year=local(utcnow()).year)
+                           statuses=dict(DossierStatus.choices()), this_year=local(utcnow()).year)
 
 
 @bp.route("/register.xlsx")
@@ -427,7 +405,6 @@ def register_xlsx():
     audit.record("register.export", actor=current_user, target_type="register",
                  target_id=f"{current_user.agency.identifier}/{filters.year}",
                  details={"procedure": filters.procedure_code, "status": filters.status})
-    db.session.commit()
     spool.seek(0)
     stamp = local(utcnow()).strftime("%Y%m%d")
     return send_file(spool, as_attachment=True,

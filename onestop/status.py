@@ -1,0 +1,231 @@
+"""The closed vocabularies of a dossier: status, channel, deadline state, step result, rating.
+
+Each is a StrEnum whose value is the API/database string; the members carry
+what the rest of the code used to look up in parallel dicts and sets (the
+national sync code, the Vietnamese label, whether the dossier is still open
+and whether its clock runs). This is the one module that spells the values.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+
+class _Labelled(StrEnum):
+    """A StrEnum whose members have a translated label."""
+
+    @property
+    def label(self) -> str:
+        return str(self._labels()[self])
+
+    @property
+    def lazy_label(self):
+        """The label, translated when it is rendered (for form choices built at import time)."""
+        return self._labels()[self]
+
+    @classmethod
+    def _labels(cls) -> dict:
+        raise NotImplementedError
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        return tuple(m.value for m in cls)
+
+    @classmethod
+    def choices(cls, members=None) -> list[tuple[str, str]]:
+        """(value, label) pairs for forms, in the table's order."""
+        return [(m.value, m.lazy_label) for m in cls if members is None or m in members]
+
+    @classmethod
+    def parse(cls, value):
+        """The member for a string, or None when it is not one of the values."""
+        try:
+            return cls(value)
+        except (ValueError, TypeError):
+            return None
+
+
+class DossierStatus(_Labelled):
+    SUBMITTED = "submitted"
+    RECEIVED = "received"
+    NOT_ACCEPTED = "not_accepted"
+    PROCESSING = "processing"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    AWAITING_PAYMENT = "awaiting_payment"
+    WITHDRAWN = "withdrawn"
+    STOPPED = "stopped"
+    RESULT_READY = "result_ready"
+    RETURNED = "returned"
+
+    @classmethod
+    def _labels(cls) -> dict:
+        return _STATUS_LABELS
+
+    @property
+    def code(self) -> int:
+        """The national portal's status number (1-10)."""
+        return _STATUS_CODES[self]
+
+    @property
+    def is_open(self) -> bool:
+        """Still in the hands of the administration."""
+        return self in OPEN
+
+    @property
+    def clock_runs(self) -> bool:
+        """The processing clock runs (the sweep watches these)."""
+        return self in CLOCK
+
+    @property
+    def is_paused(self) -> bool:
+        """Waiting for the citizen (papers or payment): the clock is held."""
+        return self in PAUSED
+
+    @property
+    def is_agency_work(self) -> bool:
+        """Received and not finished: the work the agencies hold."""
+        return self in AGENCY_WORK
+
+
+S = DossierStatus
+_STATUS_CODES = {s: i for i, s in enumerate(DossierStatus, start=1)}
+_STATUS_LABELS = {
+    S.SUBMITTED: _l("Mới đăng ký"),
+    S.RECEIVED: _l("Được tiếp nhận"),
+    S.NOT_ACCEPTED: _l("Không được tiếp nhận"),
+    S.PROCESSING: _l("Đang xử lý"),
+    S.SUPPLEMENT_REQUESTED: _l("Yêu cầu bổ sung giấy tờ"),
+    S.AWAITING_PAYMENT: _l("Yêu cầu thực hiện nghĩa vụ tài chính"),
+    S.WITHDRAWN: _l("Công dân yêu cầu rút hồ sơ"),
+    S.STOPPED: _l("Dừng xử lý"),
+    S.RESULT_READY: _l("Đã xử lý xong"),
+    S.RETURNED: _l("Đã trả kết quả"),
+}
+#: the processing clock runs
+CLOCK = frozenset({S.RECEIVED, S.PROCESSING})
+#: waiting for the citizen
+PAUSED = frozenset({S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT})
+#: received and not finished
+AGENCY_WORK = CLOCK | PAUSED
+#: still in the hands of the administration (an online submission not yet checked included)
+OPEN = AGENCY_WORK | {S.SUBMITTED}
+FINISHED = frozenset(DossierStatus) - OPEN
+
+
+def ordered(members) -> tuple[DossierStatus, ...]:
+    """Members in the table's order (stable SQL and stable lists)."""
+    return tuple(s for s in DossierStatus if s in members)
+
+
+def in_(column, members) -> sa.ColumnElement[bool]:
+    """`column IN (...)` for a set of statuses, in a stable order."""
+    return column.in_([s.value for s in ordered(members)])
+
+
+class Channel(_Labelled):
+    COUNTER = "counter"
+    ONLINE = "online"
+    POSTAL = "postal"
+
+    @classmethod
+    def _labels(cls) -> dict:
+        return _CHANNEL_LABELS
+
+    @property
+    def code(self) -> int:
+        return _CHANNEL_CODES[self]
+
+
+_CHANNEL_CODES = {Channel.COUNTER: 1, Channel.ONLINE: 2, Channel.POSTAL: 3}
+_CHANNEL_LABELS = {Channel.COUNTER: _l("Trực tiếp"), Channel.ONLINE: _l("Trực tuyến"),
+                   Channel.POSTAL: _l("Bưu chính công ích")}
+
+
+class DeadlineState(_Labelled):
+    """Derived beside the status: on_time/due_soon/overdue while open; early/on_time/late once finished."""
+
+    ON_TIME = "on_time"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    EARLY = "early"
+    LATE = "late"
+
+    @classmethod
+    def _labels(cls) -> dict:
+        return _DEADLINE_LABELS
+
+    @property
+    def finished_label(self) -> str:
+        """The label of a finished dossier's judgement (đúng hạn rather than trong hạn)."""
+        return str(_FINISHED_LABELS.get(self, self.label))
+
+
+_DEADLINE_LABELS = {
+    DeadlineState.ON_TIME: _l("Trong hạn"),
+    DeadlineState.DUE_SOON: _l("Sắp đến hạn"),
+    DeadlineState.OVERDUE: _l("Quá hạn"),
+    DeadlineState.EARLY: _l("Trước hạn"),
+    DeadlineState.LATE: _l("Trễ hạn"),
+}
+_FINISHED_LABELS = {DeadlineState.ON_TIME: _l("Đúng hạn"), DeadlineState.EARLY: _l("Trước hạn"),
+                    DeadlineState.LATE: _l("Trễ hạn")}
+#: the judgement of a finished dossier or step
+FINISH_STATES = (DeadlineState.EARLY, DeadlineState.ON_TIME, DeadlineState.LATE)
+OPEN_STATES = (DeadlineState.ON_TIME, DeadlineState.DUE_SOON, DeadlineState.OVERDUE)
+
+
+class StepResult(_Labelled):
+    """A step's judgement on the control slip."""
+
+    EARLY = "early"
+    ON_TIME = "on_time"
+    LATE = "late"
+
+    @classmethod
+    def _labels(cls) -> dict:
+        return _STEP_LABELS
+
+
+_STEP_LABELS = {StepResult.EARLY: _l("Trước hạn"), StepResult.ON_TIME: _l("Đúng hạn"),
+                StepResult.LATE: _l("Quá hạn")}
+
+
+class Rating(_Labelled):
+    VERY_SATISFIED = "very_satisfied"
+    SATISFIED = "satisfied"
+    NOT_SATISFIED = "not_satisfied"
+
+    @classmethod
+    def _labels(cls) -> dict:
+        return _RATING_LABELS
+
+
+_RATING_LABELS = {Rating.VERY_SATISFIED: _l("Rất hài lòng"), Rating.SATISFIED: _l("Hài lòng"),
+                  Rating.NOT_SATISFIED: _l("Không hài lòng")}
+
+
+class EnumString(sa.types.TypeDecorator):
+    """A string column that gives back members of its StrEnum (unknown strings stay strings)."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int = 24):
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else str(value)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        try:
+            return self.enum(value)
+        except ValueError:
+            return value
+
+    def copy(self, **kw):
+        return EnumString(self.enum, self.impl.length)
