@@ -30,6 +30,8 @@ class Config:
     ONESTOP_BASE_URL = os.environ.get("ONESTOP_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     ONESTOP_SCHEDULER = _bool("ONESTOP_SCHEDULER", True)
     ONESTOP_SWEEP_MINUTES = _int("ONESTOP_SWEEP_MINUTES", 5)
+    # How often the scheduler delivers pending notices (seconds).
+    ONESTOP_OUTBOX_SECONDS = _int("ONESTOP_OUTBOX_SECONDS", 60)
     # Working hours of a day, as (start, end) pairs in local time.
     ONESTOP_WORKING_HOURS = os.environ.get("ONESTOP_WORKING_HOURS", "07:00-11:30,13:30-17:00")
     # Paper dossiers received after this time are handed over the next working day,

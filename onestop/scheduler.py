@@ -1,9 +1,15 @@
-"""In-app deadline scheduler: APScheduler 3.x in each web process, guarded by the sweep's locks.
+"""The schedule of background jobs: the deadline sweep and the notice delivery.
 
-It starts on the first request a process serves (never during CLI commands,
-and after gunicorn has forked its workers). Every worker schedules the same
-jobs; the locks and the interval check in `sweep.run` make each interval's
-sweep happen once across all of them.
+Two ways to run it:
+
+- production: `flask --app wsgi onestop scheduler`, one long-running process
+  beside the app nodes (gunicorn workers then start no scheduler:
+  ONESTOP_SCHEDULER=0);
+- `make run`: the app starts the same schedule in-process on its first request
+  (never during CLI commands, and after gunicorn has forked its workers).
+
+Either way each job goes through `jobs.run` (lock + interval + one commit), so
+two schedulers started by mistake still run each interval's work once.
 """
 from __future__ import annotations
 
@@ -11,9 +17,11 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from .extensions import db
+from . import jobs
 from .extensions import scheduler as background
 
 log = logging.getLogger(__name__)
@@ -21,7 +29,19 @@ _start_lock = threading.Lock()
 FIRST_RUN_DELAY = timedelta(seconds=10)
 
 
+def add_jobs(target: BaseScheduler, app: Flask, first_run: datetime) -> None:
+    """The sweep every ONESTOP_SWEEP_MINUTES, the outbox every ONESTOP_OUTBOX_SECONDS."""
+    minutes = int(app.config.get("ONESTOP_SWEEP_MINUTES", 5))
+    seconds = int(app.config.get("ONESTOP_OUTBOX_SECONDS", 60))
+    target.add_job(run_sweep, "interval", args=[app], minutes=minutes, id="onestop-sweep",
+                   replace_existing=True, coalesce=True, max_instances=1, next_run_time=first_run)
+    target.add_job(run_delivery, "interval", args=[app], seconds=seconds, id="onestop-outbox",
+                   replace_existing=True, coalesce=True, max_instances=1, next_run_time=first_run)
+    log.info("scheduler: sweep every %s min, outbox every %s s", minutes, seconds)
+
+
 def init_app(app: Flask) -> None:
+    """In-process scheduler (ONESTOP_SCHEDULER on): started by the first request a process serves."""
     if not app.config.get("ONESTOP_SCHEDULER"):
         return
     state = {"started": False}
@@ -37,46 +57,34 @@ def init_app(app: Flask) -> None:
 
 
 def start(app: Flask) -> None:
-    """Add the sweep and outbox jobs and start the background scheduler."""
-    minutes = int(app.config.get("ONESTOP_SWEEP_MINUTES", 5))
-    first = datetime.now().astimezone() + FIRST_RUN_DELAY
-    background.add_job(run_sweep, "interval", args=[app], minutes=minutes, id="onestop-sweep",
-                       replace_existing=True, coalesce=True, max_instances=1, next_run_time=first)
-    background.add_job(run_delivery, "interval", args=[app], minutes=1, id="onestop-outbox",
-                       replace_existing=True, coalesce=True, max_instances=1, next_run_time=first)
+    """Add the jobs to the in-process background scheduler and start it."""
+    add_jobs(background, app, datetime.now().astimezone() + FIRST_RUN_DELAY)
     if not background.running:
         background.start()
-    log.info("deadline scheduler started: sweep every %s min, outbox every minute", minutes)
+
+
+def run_forever(app: Flask) -> None:
+    """`onestop scheduler`: run the schedule in the foreground until stopped (SIGTERM/SIGINT)."""
+    blocking = BlockingScheduler(timezone=app.config["ONESTOP_TIMEZONE"])
+    add_jobs(blocking, app, datetime.now().astimezone())
+    try:
+        blocking.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("scheduler stopped")
 
 
 def run_sweep(app: Flask) -> dict | None:
-    """The sweep job: one guarded sweep, committed once."""
+    """The sweep job, in its own app context; logged when it did something."""
     from . import sweep
 
-    with app.app_context():
-        try:
-            result = sweep.run()
-            if "skipped" not in result:
-                log.info("deadline sweep: %s", result)
-            return result
-        except Exception:
-            log.exception("deadline sweep failed")
-            db.session.rollback()
-            return None
-        finally:
-            db.session.remove()
+    result = jobs.in_app_context(app, sweep.run, "deadline sweep")
+    if result and "skipped" not in result:
+        log.info("deadline sweep: %s", result)
+    return result
 
 
 def run_delivery(app: Flask) -> dict | None:
-    """The outbox job: deliver due messages, committed once."""
+    """The notice delivery job, in its own app context."""
     from . import notices
 
-    with app.app_context():
-        try:
-            return notices.deliver()
-        except Exception:
-            log.exception("outbox delivery failed")
-            db.session.rollback()
-            return None
-        finally:
-            db.session.remove()
+    return jobs.in_app_context(app, notices.deliver, "outbox delivery")

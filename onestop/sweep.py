@@ -68,6 +68,12 @@ def _constants(action: str, now: datetime):
 _EVENT_COLUMNS = ("dossier_id", "action", "at", "status_from", "status_to", "from_agency_id", "step_due_at", "note")
 
 
+def _inserted(insert) -> int:
+    """Run a PostgreSQL INSERT ... SELECT over a data-modifying CTE and count its rows in the same statement."""
+    inserted = insert.returning(sa.literal(1)).cte("inserted")
+    return db.session.execute(sa.select(sa.func.count()).select_from(inserted)).scalar()
+
+
 def _flag_dossiers(action: str, now: datetime, threshold: datetime) -> int:
     where, level = deadlines.sweep_crossing(action, now, threshold)
     table = Dossier.__table__
@@ -75,17 +81,17 @@ def _flag_dossiers(action: str, now: datetime, threshold: datetime) -> int:
     columns = [getattr(DossierEvent.__table__.c, c) for c in _EVENT_COLUMNS]
     if jobs.is_postgres():
         # One statement: the rows flagged are exactly the rows given an event.
-        flagged = (sa.update(table).where(where).values(alert_level=level)
+        flagged = (sa.update(table).where(where).values(alert_level=level, updated_at=table.c.updated_at)
                    .returning(table.c.id, table.c.status, table.c.current_agency_id, table.c.due_at).cte("flagged"))
         rows = sa.select(flagged.c.id, name, at, flagged.c.status, flagged.c.status, flagged.c.current_agency_id,
                          flagged.c.due_at, note)
-        return db.session.execute(sa.insert(DossierEvent.__table__).from_select(columns, rows)).rowcount
+        return _inserted(sa.insert(DossierEvent.__table__).from_select(columns, rows))
     # SQLite: writers are serialised, so INSERT ... SELECT then UPDATE see the same rows.
     rows = sa.select(table.c.id, name, at, table.c.status, table.c.status, table.c.current_agency_id,
                      table.c.due_at, note).where(where)
     count = db.session.execute(sa.insert(DossierEvent.__table__).from_select(columns, rows)).rowcount
     if count:
-        db.session.execute(sa.update(table).where(where).values(alert_level=level))
+        db.session.execute(sa.update(table).where(where).values(alert_level=level, updated_at=table.c.updated_at))
     return count
 
 
@@ -101,7 +107,7 @@ def _flag_steps(now: datetime) -> int:
                               dossiers.c.status).cte("flagged"))
         rows = sa.select(flagged.c.dossier_id, name, at, flagged.c.status, flagged.c.status, flagged.c.agency_id,
                          flagged.c.due_at, note, flagged.c.id)
-        return db.session.execute(sa.insert(DossierEvent.__table__).from_select(columns, rows)).rowcount
+        return _inserted(sa.insert(DossierEvent.__table__).from_select(columns, rows))
     rows = sa.select(dossiers.c.id, name, at, dossiers.c.status, dossiers.c.status, steps.c.agency_id,
                      steps.c.due_at, note, steps.c.id).select_from(dossiers.join(steps, where))
     count = db.session.execute(sa.insert(DossierEvent.__table__).from_select(columns, rows)).rowcount

@@ -14,6 +14,18 @@ from .core import fail
 def register(group) -> None:
     group.add_command(sweep_command)
     group.add_command(notices_group)
+    group.add_command(scheduler_command)
+
+
+@click.command("scheduler")
+def scheduler_command():
+    """Run the sweep and the notice delivery on schedule until stopped (production: one such process)."""
+    from flask import current_app
+
+    from .. import scheduler
+
+    click.echo("Bộ lập lịch OneStop đang chạy (Ctrl+C để dừng).", err=True)
+    scheduler.run_forever(current_app._get_current_object())
 
 
 def _moment(value):
