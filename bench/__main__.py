@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from bench import common
 
-SECTIONS = ("lookup", "inbox", "intake", "receipt", "sweep", "reports")
+SECTIONS = ("lookup", "inbox", "intake", "receipt", "sweep", "reports", "generate")
 
 
 def parse_args(argv=None):
@@ -160,7 +160,7 @@ def table(results: dict) -> str:
         rows.append(("receipt first render", f"{rc['first_render_ms']} ms",
                      f"bare WeasyPrint {rc['bare_weasyprint_ms']} ms, x{rc['ratio']}"))
         rows.append(("receipt reprint (storage)", f"{rc['reprint_ms']} ms", f"{rc['reprint_speedup']}x faster"))
-    for name in ("sweep", "reports"):
+    for name in ("sweep", "reports", "generate"):
         r = results.get(name)
         if isinstance(r, dict) and "returncode" in r:
             rows.append((f"bench/{name}.py", "ok" if r["returncode"] == 0 else f"exit {r['returncode']}",
@@ -189,6 +189,7 @@ def main(argv=None) -> int:
         "receipt": lambda: __import__("bench.receipt", fromlist=["run"]).run(),
         "sweep": lambda: helper_script("sweep", args, sweep_url() or None),
         "reports": lambda: helper_script("reports", args),
+        "generate": lambda: helper_script("generate", args),
     }
     for name in SECTIONS:
         if name not in args.only:

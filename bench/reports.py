@@ -26,7 +26,8 @@ os.environ.setdefault("RATELIMIT_ENABLED", "0")
 
 import sqlalchemy as sa  # noqa: E402
 
-from onestop import create_app, generate, reports  # noqa: E402
+from onestop import create_app, reports  # noqa: E402
+from onestop.devdata import generate  # noqa: E402
 from onestop.extensions import db  # noqa: E402
 from onestop.models import Dossier, User  # noqa: E402
 

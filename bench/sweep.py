@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from onestop import create_app, demo, sweep  # noqa: E402
+from onestop import create_app, sweep  # noqa: E402
+from onestop.devdata import demo  # noqa: E402
 from onestop.extensions import db  # noqa: E402
 
 OUT = ROOT / "bench" / "out"

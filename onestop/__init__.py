@@ -53,6 +53,7 @@ def create_app(config=None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     register_extensions(app)
+    register_input_checks(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -99,12 +100,12 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_timezone=app.config["ONESTOP_TIMEZONE"])
 
-    from .models import User
+    from .accounts import user_for_session
 
     @login_manager.user_loader
     def load_user(user_id: str):
         try:
-            user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+            user = user_for_session(user_id)  # "<id>:<session token>": a rotated token ends the session
         except SQLAlchemyError:
             # The database is unwell: answer 503 once; while the error page renders
             # (it looks at the user for the menu and the language) the visitor is anonymous.
@@ -115,6 +116,13 @@ def register_extensions(app: Flask) -> None:
             app.logger.warning("could not load the signed-in user; database unavailable")
             abort(503)
         return user if user is not None and user.active else None
+
+
+def register_input_checks(app: Flask) -> None:
+    """Before the blueprints: the bounded `int` URL converter must exist when their routes are added."""
+    from . import inputs
+
+    inputs.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

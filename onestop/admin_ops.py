@@ -16,6 +16,7 @@ from . import accounts, agencies, audit, calendar, catalogue
 from .errors import Conflict, ValidationError
 from .extensions import db
 from .models import AGENCY_KINDS, ROLE_LABELS, Agency, ApiToken, AuditLog, Dossier, Procedure, User
+from .status import TimeUnit
 from .timeutil import now as utcnow
 
 # -- snapshots (what "before" and "after" hold) ----------------------------------------------
@@ -190,7 +191,10 @@ def set_user_active(actor: User, user: User, active: bool) -> User:
     if user.id == actor.id and not active:
         raise ValidationError(_("Bạn không thể tự vô hiệu hóa tài khoản của chính mình."), field="active")
     before = user_snapshot(user)
-    user.active = bool(active)
+    if active:
+        user.active = True
+    else:
+        accounts.deactivate(user)  # also ends every session of the account
     db.session.flush()
     _record("admin.user_activate" if active else "admin.user_deactivate", actor, user, before, user_snapshot(user))
     return user
@@ -201,15 +205,9 @@ def deactivate(actor: User, user: User) -> User:
 
 
 def reset_password(actor: User, user: User, password: str) -> User:
-    """Set a new password chosen by the admin; also lifts a sign-in lock."""
-    if not password or len(password) < 8:
-        raise ValidationError(_("Mật khẩu phải có ít nhất 8 ký tự."), field="password")
-    if len(password) > 200:
-        raise ValidationError(_("Mật khẩu dài quá 200 ký tự."), field="password")
+    """Set a new password chosen by the admin (password policy); ends the user's sessions, lifts sign-in delays."""
     before = user_snapshot(user)
-    user.set_password(password)
-    accounts.unlock(user)
-    db.session.flush()
+    accounts.reset_password(user, password)
     _record("admin.user_reset_password", actor, user, before, user_snapshot(user), password_changed=True)
     return user
 
@@ -281,7 +279,7 @@ def check_procedure(entry: dict, agency_map: dict[str, Agency]) -> dict:
     except (TypeError, ValueError):
         limit = total = None
     if route and limit is not None and total != limit:
-        unit = _("giờ làm việc") if entry.get("time_unit") == "working_hours" else _("ngày làm việc")
+        unit = (TimeUnit.parse(entry.get("time_unit")) or TimeUnit.WORKING_DAYS).label.lower()
         raise ValidationError(
             _("Tổng thời gian các bước của quy trình (%(total)d %(unit)s) phải bằng thời hạn giải quyết "
               "(%(limit)d %(unit)s). Vui lòng điều chỉnh thời gian của các bước.",

@@ -98,6 +98,11 @@ class WorkCalendar:
         self._days = [o for o in range(first, last + 1) if self._working(date.fromordinal(o))]
         self._index = {o: i for i, o in enumerate(self._days)}
 
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """The working periods of a day as (start, end) seconds after midnight."""
+        return list(self._spans)
+
     # -- days ---------------------------------------------------------------
     def _working(self, d: date) -> bool:
         kind = self.overrides.get(d)

@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 from .errors import ValidationError
 from .extensions import db
 from .models import Agency, Procedure, ProcedureDocument, RouteStep
+from .status import OnlineLevel, TimeUnit
 from .text import fold
 
-TIME_UNITS = ("working_days", "working_hours")
 CLOCK_POLICIES = ("restart", "pause")
 CSV_COLUMNS = ("code", "name", "field", "time_limit", "time_unit", "fee", "receiving_agency",
-               "clock_on_supplement", "same_day", "documents", "route")
+               "clock_on_supplement", "same_day", "documents", "route", "receiving_desks", "anywhere",
+               "deciding_agency", "online_time_limit", "online_level", "legal_basis")
 
 
 @dataclass
@@ -72,9 +73,9 @@ def check_entry(index: int, entry, agencies: dict[str, Agency]) -> dict:
     name = _text(entry.get("name"), index, code, "name", 500)
     field_name = _text(entry.get("field"), index, code, "field", 200)
     time_limit = _int(entry.get("time_limit"), index, code, "time_limit", minimum=1)
-    time_unit = entry.get("time_unit", "working_days")
-    if time_unit not in TIME_UNITS:
-        _fail(index, code, "time_unit", _("phải là working_days hoặc working_hours"))
+    time_unit = TimeUnit.parse(entry.get("time_unit", TimeUnit.WORKING_DAYS.value))
+    if time_unit is None:
+        _fail(index, code, "time_unit", _("phải là working_days, working_hours hoặc calendar_days"))
     fee = _int(entry.get("fee", 0), index, code, "fee")
     receiving = entry.get("receiving_agency")
     if receiving not in agencies:
@@ -116,11 +117,37 @@ def check_entry(index: int, entry, agencies: dict[str, Agency]) -> dict:
               _("tổng thời gian các bước (%(total)s) phải bằng thời hạn giải quyết (%(limit)s)",
                 total=total, limit=time_limit))
     result_location = _optional_text(entry.get("result_location"), index, code, "result_location", 255)
+    desks = entry.get("receiving_desks")
+    if desks is None:
+        desks = [receiving]
+    if not isinstance(desks, list):
+        _fail(index, code, "receiving_desks", _("phải là một danh sách mã cơ quan"))
+    for j, desk in enumerate(desks):
+        if desk not in agencies:
+            _fail(index, code, f"receiving_desks[{j}]", _("không có cơ quan mã “%(code)s”", code=desk))
+    desks = sorted(set(desks) | {receiving})
+    deciding = entry.get("deciding_agency")
+    if deciding is not None and deciding not in agencies:
+        _fail(index, code, "deciding_agency", _("không có cơ quan mã “%(code)s”", code=deciding))
+    online_limit = entry.get("online_time_limit")
+    if online_limit is not None:
+        online_limit = _int(online_limit, index, code, "online_time_limit", minimum=1)
+        if online_limit > time_limit:
+            _fail(index, code, "online_time_limit", _("không được dài hơn thời hạn giải quyết (%(n)s)", n=time_limit))
+    online_level = OnlineLevel.parse(entry.get("online_level", OnlineLevel.NONE.value))
+    if online_level is None:
+        _fail(index, code, "online_level", _("phải là full, partial hoặc none"))
+    anywhere = entry.get("anywhere", False)
+    if not isinstance(anywhere, bool):
+        _fail(index, code, "anywhere", _("phải là true hoặc false"))
     return {
-        "code": code, "name": name, "field": field_name, "time_limit": time_limit, "time_unit": time_unit,
+        "code": code, "name": name, "field": field_name, "time_limit": time_limit, "time_unit": time_unit.value,
         "fee": fee, "receiving_agency": receiving, "clock_on_supplement": policy, "same_day": same_day,
         "documents": docs, "route": steps,
         "result_location": result_location,
+        "receiving_desks": desks, "anywhere": anywhere, "deciding_agency": deciding,
+        "online_time_limit": online_limit, "online_level": online_level.value,
+        "legal_basis": _optional_text(entry.get("legal_basis"), index, code, "legal_basis", 4000),
     }
 
 
@@ -134,6 +161,12 @@ def serialize(procedure: Procedure) -> dict:
         "documents": [{"name": d.name, "originals": d.originals, "copies": d.copies} for d in procedure.documents],
         "route": [{"agency": s.agency.identifier, "time": s.time, "task": s.task} for s in procedure.route],
         "result_location": procedure.result_location,
+        "receiving_desks": sorted({a.identifier for a in procedure.desks} | {procedure.receiving_agency.identifier}),
+        "anywhere": procedure.anywhere,
+        "deciding_agency": procedure.deciding_agency.identifier if procedure.deciding_agency else None,
+        "online_time_limit": procedure.online_time_limit,
+        "online_level": str(procedure.online_level or OnlineLevel.NONE),
+        "legal_basis": procedure.legal_basis,
     }
 
 
@@ -150,6 +183,12 @@ def apply_entry(procedure: Procedure, entry: dict, agencies: dict[str, Agency]) 
     procedure.clock_on_supplement = entry["clock_on_supplement"]
     procedure.same_day = entry["same_day"]
     procedure.result_location = entry["result_location"]
+    procedure.desks = [agencies[i] for i in entry["receiving_desks"]]
+    procedure.anywhere = entry["anywhere"]
+    procedure.deciding_agency = agencies[entry["deciding_agency"]] if entry["deciding_agency"] else None
+    procedure.online_time_limit = entry["online_time_limit"]
+    procedure.online_level = OnlineLevel(entry["online_level"])
+    procedure.legal_basis = entry["legal_basis"]
     procedure.documents = [
         ProcedureDocument(position=i, name=d["name"], originals=d["originals"], copies=d["copies"])
         for i, d in enumerate(entry["documents"])
@@ -212,10 +251,28 @@ def parse_csv(text: str) -> list[dict]:
             "time_limit": row.get("time_limit"), "time_unit": row.get("time_unit") or "working_days",
             "fee": row.get("fee") or 0, "receiving_agency": row.get("receiving_agency"),
             "clock_on_supplement": row.get("clock_on_supplement") or "restart",
-            "same_day": (row.get("same_day") or "").strip().lower() in ("1", "true", "yes", "có"),
+            "same_day": _yes(row.get("same_day")),
             "documents": docs, "route": route,
+            **_csv_2025_columns(row),
         })
     return entries
+
+
+def _yes(value) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "có")
+
+
+def _csv_2025_columns(row: dict) -> dict:
+    """The optional columns added for Decree 118/2025; absent columns keep the defaults."""
+    extra = {}
+    if (row.get("receiving_desks") or "").strip():
+        extra["receiving_desks"] = [x.strip() for x in row["receiving_desks"].split(";") if x.strip()]
+    if (row.get("anywhere") or "").strip():
+        extra["anywhere"] = _yes(row["anywhere"])
+    for name in ("deciding_agency", "online_level", "legal_basis", "online_time_limit"):
+        if (row.get(name) or "").strip():
+            extra[name] = row[name].strip()
+    return extra
 
 
 def load_file(name: str, content: bytes) -> list:

@@ -5,6 +5,12 @@ second factor, the lookup key printed on the receipt or the applicant's citizen
 ID (or a business's tax code), opens the full view with the applicant's name and
 the details meant for the applicant (what to bring, reasons, amounts). A wrong
 second factor answers exactly like an unknown code.
+
+Every wrong second factor given for a dossier is counted (LookupFailure). ID
+numbers have few possible values once a birth year and province are known, so
+after ONESTOP_LOOKUP_ID_FAILURES wrong tries only the printed lookup key (31⁸
+values) opens the dossier. Every page and endpoint that tests a key also shares
+one budget of requests and one of failures per address (blueprints/lookup/limits.py).
 """
 from __future__ import annotations
 
@@ -13,20 +19,23 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, deadlines, validation
+from . import audit, deadlines, transaction, validation
 from .calendar import get_calendar
 from .errors import Conflict, NotFound, ValidationError
 from .extensions import db
+from .inputs import storable
 from .models import (
     Dossier,
     DossierEvent,
     DossierStep,
     Feedback,
+    LookupFailure,
 )
 from .status import DeadlineState, DossierStatus, Rating
 from .timeutil import fmt_date, iso, local
@@ -39,6 +48,7 @@ CODE_RE = re.compile(r"^[0-9A-Z.\-]{1,60}$")
 NOT_FOUND_MESSAGE = _l("Không tìm thấy hồ sơ khớp với thông tin đã nhập. Vui lòng kiểm tra lại mã hồ sơ và mã tra cứu.")
 # Compared against when there is no dossier, so both paths do the same work.
 _DUMMY_SECRET = "0" * 12
+ID_FAILURES_DEFAULT = 10
 
 
 @dataclass
@@ -47,17 +57,6 @@ class Lookup:
 
     dossier: Dossier
     full: bool
-
-
-def storable(text: str) -> bool:
-    """NUL bytes and lone surrogates cannot be stored (PostgreSQL refuses them)."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def normalize_code(code) -> str | None:
@@ -86,21 +85,58 @@ def _same(given: str, secret: str | None) -> bool:
     return same and bool(secret)
 
 
-def key_matches(dossier: Dossier | None, key: str) -> bool:
-    """Constant-time check of the lookup key, citizen ID or tax code; never short-circuits."""
+def id_failures_allowed() -> int:
+    """Wrong second factors after which an ID number or tax code no longer opens the dossier."""
+    if has_app_context():
+        return int(current_app.config.get("ONESTOP_LOOKUP_ID_FAILURES", ID_FAILURES_DEFAULT))
+    return ID_FAILURES_DEFAULT
+
+
+def failures_of(dossier: Dossier) -> int:
+    row = db.session.get(LookupFailure, dossier.id)
+    return row.failures if row is not None else 0
+
+
+def key_matches(dossier: Dossier | None, key: str, *, id_allowed: bool = True) -> str | None:
+    """Which second factor `key` is ("key", "id" or None), compared in constant time, never short-circuiting."""
     if dossier is None:
         _same(key, None)
         _same(key, None)
         _same(key, None)
-        return False
+        return None
     by_key = _same(key, dossier.lookup_key.upper() if dossier.lookup_key else None)
     by_id = _same(key, dossier.applicant_id_number)
     by_tax = _same(key, dossier.applicant_tax_code.upper() if dossier.applicant_tax_code else None)
-    return by_key | by_id | by_tax
+    if by_key:
+        return "key"
+    if (by_id | by_tax) and id_allowed:
+        return "id"
+    return None
 
 
-def find_for_citizen(code, key=None) -> Lookup:
-    """The dossier for this code; full view only with the right key. Raises NotFound."""
+def _count_failure(dossier: Dossier, now: datetime) -> None:
+    """One more wrong second factor for the dossier, kept although the answer is a 404."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(LookupFailure).values(dossier_id=dossier.id, failures=1, last_failed_at=now)
+    db.session.execute(stmt.on_conflict_do_update(
+        index_elements=[LookupFailure.dossier_id],
+        set_={"failures": LookupFailure.failures + 1, "last_failed_at": stmt.excluded.last_failed_at}))
+    transaction.keep_on_error()
+
+
+def _forget_failures(dossier: Dossier) -> None:
+    db.session.execute(sa.delete(LookupFailure).where(LookupFailure.dossier_id == dossier.id))
+
+
+def find_for_citizen(code, key=None, now: datetime | None = None) -> Lookup:
+    """The dossier for this code; full view only with the right key. Raises NotFound.
+
+    A wrong key is counted against the dossier; the printed key clears the count.
+    """
     code = normalize_code(code)
     key = normalize_key(key)
     dossier = None
@@ -110,8 +146,14 @@ def find_for_citizen(code, key=None) -> Lookup:
         if dossier is None:
             raise NotFound(str(NOT_FOUND_MESSAGE))
         return Lookup(dossier, False)
-    if not key_matches(dossier, key):
+    failures = failures_of(dossier) if dossier is not None else 0
+    matched = key_matches(dossier, key, id_allowed=failures < id_failures_allowed())
+    if matched is None:
+        if dossier is not None:
+            _count_failure(dossier, now or utcnow())
         raise NotFound(str(NOT_FOUND_MESSAGE))
+    if matched == "key" and failures:
+        _forget_failures(dossier)
     return Lookup(dossier, True)
 
 

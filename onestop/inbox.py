@@ -7,22 +7,27 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from . import deadlines, policy, queries
+from . import deadlines, pagination, policy, queries
 from . import status as st
 from .calendar import get_calendar
 from .extensions import db
-from .models import Dossier, User, UTCDateTime
+from .models import Dossier, User
 from .timeutil import now as utcnow
 
 # tab -> (label, query-string preset). The tabs are presets of the filter form.
 TABS: dict[str, tuple] = {
     "all": (_l("Tất cả"), {}),
-    "processing": (_l("Đang xử lý"), {"status": st.DossierStatus.PROCESSING.value}),
+    st.DossierStatus.PROCESSING.value: (_l("Đang xử lý"), {"status": st.DossierStatus.PROCESSING.value}),
     "due_soon": (_l("Sắp đến hạn"), {"deadline": "due_soon"}),
     "overdue": (_l("Quá hạn"), {"deadline": "overdue"}),
-    "supplement_requested": (_l("Chờ bổ sung"), {"status": st.DossierStatus.SUPPLEMENT_REQUESTED.value}),
-    "awaiting_payment": (_l("Chờ thanh toán"), {"status": st.DossierStatus.AWAITING_PAYMENT.value}),
+    st.DossierStatus.SUPPLEMENT_REQUESTED.value: (_l("Chờ bổ sung"),
+                                                   {"status": st.DossierStatus.SUPPLEMENT_REQUESTED.value}),
+    st.DossierStatus.AWAITING_PAYMENT.value: (_l("Chờ thanh toán"),
+                                               {"status": st.DossierStatus.AWAITING_PAYMENT.value}),
 }
+
+
+_STATUS_TABS = (st.DossierStatus.PROCESSING, st.DossierStatus.SUPPLEMENT_REQUESTED, st.DossierStatus.AWAITING_PAYMENT)
 
 
 def _open_at(agency_id: int):
@@ -36,11 +41,9 @@ def tab_counts(agency_id: int, now: datetime | None = None) -> dict[str, int]:
     count = sa.func.count
     stmt = sa.select(
         count().label("all"),
-        count().filter(Dossier.status == st.DossierStatus.PROCESSING).label("processing"),
+        *(count().filter(Dossier.status == s).label(s.value) for s in _STATUS_TABS),
         count().filter(deadlines.deadline_clause("due_soon", now, threshold)).label("due_soon"),
         count().filter(deadlines.deadline_clause("overdue", now, threshold)).label("overdue"),
-        count().filter(Dossier.status == st.DossierStatus.SUPPLEMENT_REQUESTED).label("supplement_requested"),
-        count().filter(Dossier.status == st.DossierStatus.AWAITING_PAYMENT).label("awaiting_payment"),
     ).where(_open_at(agency_id))
     row = db.session.execute(stmt).one()
     return {name: int(getattr(row, name) or 0) for name in TABS}
@@ -126,27 +129,19 @@ def inbox_page(user: User, filters: queries.DossierFilters, *, order: str = "urg
     """
     if order != "urgent" or len(filters.status) < 2:
         return queries.page(user, filters, order=order, cursor=cursor, limit=limit, now=now)
-    limit = max(1, min(int(limit), queries.MAX_LIMIT))
+    limit = pagination.clamp(limit, queries.MAX_LIMIT)
     parts = []
     for status in filters.status:
         one = replace(filters, status=[status])
         stmt = queries.filtered(user, one, now).with_only_columns(Dossier.id, Dossier.due_at)
-        if cursor:
-            value, ident = queries.decode_cursor(cursor)
-            bound = sa.tuple_(sa.literal(value, UTCDateTime()), sa.literal(ident))
-            stmt = stmt.where(sa.tuple_(Dossier.due_at, Dossier.id) > bound)
-        parts.append(stmt.order_by(Dossier.due_at, Dossier.id).limit(limit + 1).subquery().select())
+        stmt = pagination.seek(stmt, pagination.Order(Dossier.due_at, Dossier.id), cursor)
+        parts.append(stmt.limit(limit + 1).subquery().select())
     merged = sa.union_all(*parts).subquery()
-    keys = db.session.execute(
-        sa.select(merged.c.id, merged.c.due_at).order_by(merged.c.due_at, merged.c.id).limit(limit + 1)).all()
+    keys = pagination.page(sa.select(merged.c.id, merged.c.due_at), pagination.Order(merged.c.due_at, merged.c.id),
+                           limit=limit)
     loaded = {d.id: d for d in db.session.execute(
-        sa.select(Dossier).where(Dossier.id.in_([k.id for k in keys]))).scalars()}
-    rows = [loaded[k.id] for k in keys]
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = queries.encode_cursor(rows[-1].due_at, rows[-1].id)
-    return queries.Page(rows, next_cursor, limit)
+        sa.select(Dossier).where(Dossier.id.in_([k.id for k in keys.items]))).scalars()}
+    return queries.Page([loaded[k.id] for k in keys.items], keys.next_cursor, limit)
 
 
 BADGE_ROLES = ("clerk", "specialist", "leader")

@@ -11,7 +11,7 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
-from .status import Channel, DeadlineState, DossierStatus, EnumString, Rating, StepResult
+from .status import Channel, DeadlineState, DossierStatus, EnumString, OnlineLevel, Rating, StepResult, TimeUnit
 
 
 def utcnow() -> datetime:
@@ -50,13 +50,18 @@ ROLE_LABELS = {
 }
 
 AGENCY_KINDS = {
-    "province": _l("UBND tỉnh"),
-    "center": _l("Trung tâm Phục vụ hành chính công"),
+    "province": _l("UBND tỉnh, thành phố"),
+    "center": _l("Trung tâm Phục vụ hành chính công tỉnh"),
+    "center_branch": _l("Chi nhánh Trung tâm Phục vụ hành chính công tỉnh"),
     "department": _l("Sở, ban, ngành"),
-    "district": _l("UBND cấp huyện"),
-    "commune": _l("UBND cấp xã"),
+    "commune": _l("UBND xã, phường, đặc khu"),
+    "commune_center": _l("Trung tâm Phục vụ hành chính công xã, phường"),
     "office": _l("Phòng, đơn vị"),
+    # Districts ended on 1 July 2025 (two-level local government); kept so older data stays readable.
+    "district": _l("UBND cấp huyện (trước 01/7/2025)"),
 }
+# Kinds of agency that have a one-stop desk and may receive dossiers.
+DESK_KINDS = ("center", "center_branch", "commune", "commune_center", "district")
 
 
 class Agency(db.Model):
@@ -95,8 +100,26 @@ class User(UserMixin, db.Model):
     locked_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     locale: so.Mapped[str | None] = so.mapped_column(sa.String(8))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    # Part of the signed-in session's id (get_id): a new one (sign-out, password change or reset,
+    # deactivation) ends every session that carries the old one, copied cookies included.
+    session_token: so.Mapped[str] = so.mapped_column(sa.String(64), default=lambda: User.new_session_token())
 
     agency: so.Mapped[Agency] = so.relationship()
+
+    @staticmethod
+    def new_session_token() -> str:
+        from secrets import token_urlsafe
+
+        return token_urlsafe(24)
+
+    def rotate_session_token(self) -> None:
+        """End every session of this user (they sign in again)."""
+        self.session_token = self.new_session_token()
+
+    def get_id(self) -> str:  # Flask-Login's alternative id: the session ends when the token changes
+        if not self.session_token:
+            self.rotate_session_token()
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -109,6 +132,7 @@ class User(UserMixin, db.Model):
         if has_app_context():
             method = current_app.config.get("ONESTOP_PASSWORD_METHOD", method)
         self.password_hash = generate_password_hash(password, method=method)
+        self.rotate_session_token()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -153,8 +177,19 @@ class Procedure(db.Model):
     result_location: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    # Decree 118/2025: the agency that decides (None: the first agency of the route), the desks that may
+    # receive (`desks`; `receiving_agency` is the main one and always among them), or any desk of the
+    # province for procedures published as received regardless of administrative boundary.
+    deciding_agency_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("agencies.id"))
+    anywhere: so.Mapped[bool] = so.mapped_column(default=False)
+    # A shorter time limit for dossiers submitted online (same unit), and how far it is offered online.
+    online_time_limit: so.Mapped[int | None] = so.mapped_column()
+    online_level: so.Mapped[OnlineLevel] = so.mapped_column(EnumString(OnlineLevel, 10), default=OnlineLevel.NONE)
+    legal_basis: so.Mapped[str | None] = so.mapped_column(sa.Text)
 
-    receiving_agency: so.Mapped[Agency] = so.relationship()
+    receiving_agency: so.Mapped[Agency] = so.relationship(foreign_keys=[receiving_agency_id])
+    deciding_agency: so.Mapped[Agency | None] = so.relationship(foreign_keys=[deciding_agency_id])
+    desks: so.Mapped[list[Agency]] = so.relationship(secondary="procedure_desks", order_by="Agency.identifier")
     documents: so.Mapped[list[ProcedureDocument]] = so.relationship(
         order_by="ProcedureDocument.position", cascade="all, delete-orphan",
         back_populates="procedure",
@@ -169,11 +204,25 @@ class Procedure(db.Model):
 
     @property
     def time_label(self) -> str:
+        return self._time_label(self.time_limit)
+
+    @property
+    def online_time_label(self) -> str | None:
+        return self._time_label(self.online_time_limit) if self.online_time_limit else None
+
+    def _time_label(self, amount: int) -> str:
         if self.same_day:
             return _("Trong ngày")
-        if self.time_unit == "working_hours":
-            return _("%(n)s giờ làm việc", n=self.time_limit)
-        return _("%(n)s ngày làm việc", n=self.time_limit)
+        if self.time_unit == TimeUnit.WORKING_HOURS:
+            return _("%(n)s giờ làm việc", n=amount)
+        if self.time_unit == TimeUnit.CALENDAR_DAYS:
+            return _("%(n)s ngày", n=amount)
+        return _("%(n)s ngày làm việc", n=amount)
+
+    @property
+    def deciding(self) -> Agency:
+        """The competent agency: the one named, else the first of the route."""
+        return self.deciding_agency or (self.route[0].agency if self.route else self.receiving_agency)
 
 
 class ProcedureDocument(db.Model):
@@ -187,6 +236,24 @@ class ProcedureDocument(db.Model):
     copies: so.Mapped[int] = so.mapped_column(default=0)
 
     procedure: so.Mapped[Procedure] = so.relationship(back_populates="documents")
+
+
+procedure_desks = sa.Table(
+    "procedure_desks", db.metadata,
+    sa.Column("procedure_id", sa.ForeignKey("procedures.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("agency_id", sa.ForeignKey("agencies.id"), primary_key=True, index=True),
+)
+
+
+class Setting(db.Model):
+    """A province's choice for one rule (see onestop/settings.py for the rules and their defaults)."""
+
+    __tablename__ = "settings"
+
+    key: so.Mapped[str] = so.mapped_column(sa.String(60), primary_key=True)
+    value: so.Mapped[dict | list | int | str | None] = so.mapped_column(sa.JSON)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
 
 
 class RouteStep(db.Model):
@@ -251,6 +318,11 @@ class Dossier(db.Model):
     apology_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
     paused_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     supplement_count: so.Mapped[int] = so.mapped_column(default=0)
+    # The citizen's time to supply the papers asked for; flagged once by the sweep when it passes.
+    supplement_due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    supplement_expired: so.Mapped[bool] = so.mapped_column(default=False)
+    # When the sweep warned the agency that an apology is due (so that it comes a working day ahead).
+    apology_warned_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     payment_amount: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
     finished_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     finish_state: so.Mapped[DeadlineState | None] = so.mapped_column(EnumString(DeadlineState, 10))
@@ -519,6 +591,57 @@ class SweepState(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     last_run_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     last_result: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+
+
+class SignInThrottle(db.Model):
+    """Failed sign-ins counted per (account, address), per address and per account (onestop/throttle.py).
+
+    `kind` is "pair", "address", "account" or "known" (an address the account signed in from); unused
+    parts of the key are "". Names are kept as typed, so unknown accounts are throttled like real ones.
+    """
+
+    __tablename__ = "sign_in_throttle"
+    __table_args__ = (sa.Index("ix_sign_in_throttle_updated_at", "updated_at"),)
+
+    kind: so.Mapped[str] = so.mapped_column(sa.String(8), primary_key=True)
+    account: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True, default="")
+    address: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True, default="")
+    failures: so.Mapped[int] = so.mapped_column(default=0)
+    window_started_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    next_allowed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LookupFailure(db.Model):
+    """Wrong second factors given for one dossier; past a threshold only the printed lookup key opens it."""
+
+    __tablename__ = "lookup_failures"
+
+    dossier_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("dossiers.id", ondelete="CASCADE"),
+                                                  primary_key=True)
+    failures: so.Mapped[int] = so.mapped_column(default=0)
+    last_failed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+
+class IdempotentRequest(db.Model):
+    """The first answer to a request sent with an idempotency key; a repeat (same user and key) gets it again."""
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "scope", "key", name="uq_idempotent_requests_user_scope_key"),
+        sa.Index("ix_idempotent_requests_created_at", "created_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    scope: so.Mapped[str] = so.mapped_column(sa.String(120))
+    key: so.Mapped[str] = so.mapped_column(sa.String(200))
+    # SHA-256 of what was asked (method, path and body): the same key with another request is refused.
+    fingerprint: so.Mapped[str] = so.mapped_column(sa.String(64))
+    status: so.Mapped[int | None] = so.mapped_column()
+    body: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    location: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
 
 # The deadline rules declare the sweep's partial index on dossiers; load them with the models.

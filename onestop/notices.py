@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, gettext
 
-from . import jobs, mailer, receipts, webhooks
+from . import jobs, mailer, papers, webhooks
 from .extensions import db
 from .models import (
     ACTION_LABELS,
@@ -40,6 +40,8 @@ BACKOFF_BASE_SECONDS = 60
 BACKOFF_MAX_SECONDS = 6 * 3600
 DIGEST_SAMPLE = 20
 DIGEST_ROLES = ("leader", "specialist")
+# The sweep's flags that staff digests report.
+DIGESTED = ("due_soon", "overdue", "apology_due")
 # Applicant emails: action -> template (the subject is built in `_subject`).
 CITIZEN_TEMPLATES = {
     "intake": "email/receipt.txt",
@@ -61,7 +63,7 @@ def init_app(app) -> None:
 
 def on_deadlines_flagged(sender, *, after_event_id: int, now: datetime, counts: dict, **_) -> None:
     """The sweep flagged dossiers: queue the staff digests (only dossier crossings are digested)."""
-    if counts.get("overdue") or counts.get("due_soon"):
+    if counts.get("overdue") or counts.get("due_soon") or counts.get("apology_due"):
         queue_digests(after_event_id, now)
 
 
@@ -144,7 +146,7 @@ def queue_citizen_email(dossier: Dossier, event: DossierEvent, template: str) ->
         template, dossier=dossier, event=event, procedure=procedure, agency=receiving,
         documents=data.get("documents") or [], reason=event.note,
         original_due_at=dossier.original_due_at, new_due_at=dossier.due_at,
-        lookup_url=receipts.lookup_url(dossier), fmt_datetime=fmt_datetime,
+        lookup_url=papers.lookup_url(dossier), fmt_datetime=fmt_datetime,
     )
     message = OutboxMessage(channel="email", recipient=dossier.applicant_email, subject=subject, body=body,
                             kind=f"citizen.{event.action}", dossier_id=dossier.id, next_attempt_at=utcnow())
@@ -156,7 +158,7 @@ def queue_digests(after_event_id: int, now: datetime) -> int:
     """Per-agency emails to leaders and specialists about dossiers the sweep just flagged."""
     if not mailer.enabled():
         return 0
-    fresh = sa.and_(DossierEvent.id > after_event_id, DossierEvent.action.in_(("due_soon", "overdue")))
+    fresh = sa.and_(DossierEvent.id > after_event_id, DossierEvent.action.in_(DIGESTED))
     totals = db.session.execute(
         sa.select(DossierEvent.from_agency_id, DossierEvent.action, sa.func.count())
         .where(fresh).group_by(DossierEvent.from_agency_id, DossierEvent.action)
@@ -165,7 +167,7 @@ def queue_digests(after_event_id: int, now: datetime) -> int:
         return 0
     counts: dict[int, dict[str, int]] = {}
     for agency_id, action, n in totals:
-        counts.setdefault(agency_id, {"due_soon": 0, "overdue": 0})[action] = n
+        counts.setdefault(agency_id, dict.fromkeys(DIGESTED, 0))[action] = n
     rank = sa.func.row_number().over(
         partition_by=(DossierEvent.from_agency_id, DossierEvent.action),
         order_by=(Dossier.due_at, Dossier.id),
@@ -201,6 +203,7 @@ def queue_digests(after_event_id: int, now: datetime) -> int:
         body = render("email/digest.txt", agency=agency, counts=n, now=now, fmt_datetime=fmt_datetime,
                       overdue=samples.get((agency_id, "overdue"), []),
                       due_soon=samples.get((agency_id, "due_soon"), []),
+                      apology_due=samples.get((agency_id, "apology_due"), []),
                       inbox_url=current_app.config.get("ONESTOP_BASE_URL", "").rstrip("/") + "/processing/")
         db.session.add(OutboxMessage(channel="email", recipient=email, subject=subject, body=body,
                                      kind="staff.digest", next_attempt_at=now))

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .models import Dossier, DossierStep, User
+from . import status as st
+from .models import DESK_KINDS, Agency, Dossier, DossierStep, Procedure, User, procedure_desks
 
 STAFF_ROLES = ("admin", "clerk", "specialist", "leader")
 AGENCY_ROLES = ("specialist", "leader")
@@ -43,7 +44,8 @@ def may_act(user: User, dossier: Dossier, action: str) -> bool:
     for who in ACTION_ACTORS.get(action, ()):
         if who == "desk" and is_desk(user, dossier):
             return True
-        if who == "desk_if_received" and dossier.status in ("received", "submitted") and is_desk(user, dossier):
+        if who == "desk_if_received" and dossier.status in (st.DossierStatus.RECEIVED, st.DossierStatus.SUBMITTED) \
+                and is_desk(user, dossier):
             return True
         if who == "agency" and is_holding_agency(user, dossier):
             return True
@@ -79,7 +81,23 @@ def visible_clause(user: User):
     )
 
 
+def receives(procedure: Procedure, agency: Agency | None) -> bool:
+    """Whether this desk may receive the procedure's dossiers (Decree 118/2025: its listed desks, or any
+    one-stop desk of the province when the procedure is published as received regardless of boundary)."""
+    if agency is None or not agency.active:
+        return False
+    if procedure.anywhere:
+        return agency.kind in DESK_KINDS
+    return agency.id == procedure.receiving_agency_id or any(d.id == agency.id for d in procedure.desks)
+
+
+def receivable_clause(agency: Agency):
+    """SQL condition on Procedure: the procedures this desk may receive (mirrors `receives`)."""
+    listed = sa.exists().where(procedure_desks.c.procedure_id == Procedure.id, procedure_desks.c.agency_id == agency.id)
+    anywhere = sa.and_(Procedure.anywhere.is_(True), sa.literal(agency.kind in DESK_KINDS))
+    return sa.or_(Procedure.receiving_agency_id == agency.id, listed, anywhere)
+
+
 def can_intake(user: User, procedure) -> bool:
-    """Only a clerk of the procedure's receiving agency receives its dossiers."""
-    return bool(user and user.active and user.role == "clerk"
-                and user.agency_id == procedure.receiving_agency_id)
+    """A clerk of a desk that may receive the procedure."""
+    return bool(user and user.active and user.role == "clerk" and receives(procedure, user.agency))

@@ -2,18 +2,23 @@
 from __future__ import annotations
 
 import base64
+import binascii
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
-from . import deadlines, policy
+from . import deadlines, pagination, policy
 from .calendar import get_calendar
 from .errors import ValidationError
 from .extensions import db
-from .models import Dossier, Procedure, User, UTCDateTime
+from .inputs import DB_INT_MAX, FIRST_YEAR, LAST_YEAR
+from .models import Dossier, Procedure, User
 from .status import DeadlineState, DossierStatus
 from .text import like_pattern
 from .timeutil import now as utcnow
@@ -26,6 +31,7 @@ ORDERS = {
     "urgent": (Dossier.due_at, False),
 }
 MAX_LIMIT = 200
+MAX_CURSOR_LENGTH = 500
 
 
 @dataclass
@@ -49,20 +55,44 @@ class Page:
     limit: int
 
 
+def _cursor_signature(payload: str) -> str:
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(secret, b"onestop-cursor:" + payload.encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
 def encode_cursor(value, ident: int) -> str:
+    """The cursor naming the last row shown: (moment or None, id), signed with SECRET_KEY."""
     raw = json.dumps([value.isoformat() if isinstance(value, datetime) else value, ident])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    payload = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return f"{payload}.{_cursor_signature(payload)}"
 
 
 def decode_cursor(cursor: str) -> tuple[datetime | None, int]:
+    """(moment or None, id) of a cursor this app issued; anything else is a 422, never a database error.
+
+    The signature means only cursors the app made are read at all; the values are checked
+    again anyway (an aware moment within years 1900-2200, an id within the integer column).
+    """
+    invalid = ValidationError(_("Con trỏ phân trang (cursor) không hợp lệ. Vui lòng tải lại danh sách từ đầu."),
+                              field="cursor")
+    if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR_LENGTH or not cursor.isascii():
+        raise invalid
+    payload, _sep, signature = cursor.partition(".")
+    if not payload or not hmac.compare_digest(signature.encode(), _cursor_signature(payload).encode()):
+        raise invalid
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value, ident = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        if not isinstance(ident, int):
-            raise ValueError
-        return (datetime.fromisoformat(value) if value is not None else None), ident
-    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
-        raise ValidationError(_("Con trỏ phân trang (cursor) không hợp lệ."), field="cursor") from None
+        value, ident = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode())
+        moment = datetime.fromisoformat(value) if value is not None else None
+    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError, binascii.Error):
+        raise invalid from None
+    if isinstance(ident, bool) or not isinstance(ident, int) or not 0 < ident <= DB_INT_MAX:
+        raise invalid
+    if moment is not None:
+        if moment.tzinfo is None or moment.utcoffset() is None or not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise invalid
+        moment = moment.astimezone(UTC)
+    return moment, ident
 
 
 def _local_day_start(d: date) -> datetime:
@@ -113,25 +143,10 @@ def page(user: User, filters: DossierFilters, *, order: str = "newest", cursor: 
     """One page of dossiers, keyset-paginated on (order column, id)."""
     if order not in ORDERS:
         raise ValidationError(_("Thứ tự sắp xếp không hợp lệ."), field="order")
-    limit = max(1, min(int(limit), MAX_LIMIT))
     column, desc = ORDERS[order]
-    stmt = filtered(user, filters, now)
-    if cursor:
-        value, ident = decode_cursor(cursor)
-        key = sa.tuple_(column, Dossier.id)
-        bound = sa.tuple_(sa.literal(value, UTCDateTime()), sa.literal(ident))
-        stmt = stmt.where(key < bound if desc else key > bound)
-    if desc:
-        stmt = stmt.order_by(column.desc(), Dossier.id.desc())
-    else:
-        stmt = stmt.order_by(column.asc(), Dossier.id.asc())
-    rows = list(db.session.execute(stmt.limit(limit + 1)).scalars())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor(getattr(last, column.key), last.id)
-    return Page(rows, next_cursor, limit)
+    result = pagination.page(filtered(user, filters, now), pagination.Order(column, Dossier.id, desc),
+                             cursor, limit, maximum=MAX_LIMIT)
+    return Page(result.items, result.next_cursor, result.limit)
 
 
 def count(user: User, filters: DossierFilters, now: datetime | None = None) -> int:

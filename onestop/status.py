@@ -206,6 +206,38 @@ _RATING_LABELS = {Rating.VERY_SATISFIED: _l("Rất hài lòng"), Rating.SATISFIE
                   Rating.NOT_SATISFIED: _l("Không hài lòng")}
 
 
+class TimeUnit(_Labelled):
+    """How a procedure's time limit is counted."""
+
+    WORKING_DAYS = "working_days"
+    WORKING_HOURS = "working_hours"
+    CALENDAR_DAYS = "calendar_days"
+
+    @classmethod
+    def _labels(cls) -> dict:
+        return _TIME_UNIT_LABELS
+
+
+_TIME_UNIT_LABELS = {TimeUnit.WORKING_DAYS: _l("Ngày làm việc"), TimeUnit.WORKING_HOURS: _l("Giờ làm việc"),
+                     TimeUnit.CALENDAR_DAYS: _l("Ngày (kể cả ngày nghỉ)")}
+
+
+class OnlineLevel(_Labelled):
+    """How far a procedure is offered online (dịch vụ công trực tuyến)."""
+
+    FULL = "full"
+    PARTIAL = "partial"
+    NONE = "none"
+
+    @classmethod
+    def _labels(cls) -> dict:
+        return _ONLINE_LABELS
+
+
+_ONLINE_LABELS = {OnlineLevel.FULL: _l("Toàn trình"), OnlineLevel.PARTIAL: _l("Một phần"),
+                  OnlineLevel.NONE: _l("Không trực tuyến")}
+
+
 class EnumString(sa.types.TypeDecorator):
     """A string column that gives back members of its StrEnum (unknown strings stay strings)."""
 

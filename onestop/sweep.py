@@ -22,18 +22,20 @@ from .models import Dossier, DossierEvent, DossierStep
 from .signals import deadlines_flagged
 from .timeutil import now as utcnow
 
-SWEEP_ACTIONS = ("due_soon", "overdue", "step_overdue")
+SWEEP_ACTIONS = ("due_soon", "overdue", "step_overdue", "apology_due", "supplement_expired")
 NOTES = {
     "due_soon": "Hồ sơ sắp đến hạn trả kết quả",
     "overdue": "Hồ sơ đã quá hạn trả kết quả",
     "step_overdue": "Bước xử lý đã quá thời hạn của cơ quan",
+    "apology_due": "Sắp đến hạn mà chưa xong: cần lập phiếu xin lỗi và hẹn lại ngày trả kết quả",
+    "supplement_expired": "Đã quá thời hạn công dân bổ sung hồ sơ",
 }
 # Kept for callers that name the lock helpers here.
 guard, is_postgres, lock_path, LOCK_KEYS = jobs.guard, jobs.is_postgres, jobs.lock_path, jobs.LOCK_KEYS
 
 
 def zero(**extra) -> dict:
-    return {"overdue": 0, "due_soon": 0, "step_overdue": 0, **extra}
+    return {"overdue": 0, "due_soon": 0, "step_overdue": 0, "apology_due": 0, "supplement_expired": 0, **extra}
 
 
 def interval() -> timedelta:
@@ -48,12 +50,22 @@ def run(now: datetime | None = None, *, respect_interval: bool = True) -> dict:
 
 def sweep(now: datetime) -> dict:
     """The set-based statements of one sweep (no lock, no commit)."""
-    threshold = deadlines.due_soon_threshold(get_calendar(), now)
+    cal = get_calendar()
+    threshold = deadlines.due_soon_threshold(cal, now)
     before = db.session.execute(sa.select(sa.func.coalesce(sa.func.max(DossierEvent.id), 0))).scalar()
+    overdue, overdue_level = deadlines.sweep_crossing("overdue", now, threshold)
+    soon, soon_level = deadlines.sweep_crossing("due_soon", now, threshold)
     result = {
-        "overdue": _flag_dossiers("overdue", now, threshold),
-        "due_soon": _flag_dossiers("due_soon", now, threshold),
+        "overdue": _flag_dossiers("overdue", now, overdue, alert_level=overdue_level),
+        "due_soon": _flag_dossiers("due_soon", now, soon, alert_level=soon_level),
         "step_overdue": _flag_steps(now),
+        # Decree 118/2025: warn in time for the apology (a working day ahead), and when the citizen's
+        # time to supply papers has run out.
+        "apology_due": _flag_dossiers(
+            "apology_due", now, deadlines.apology_warning(now, deadlines.apology_warning_threshold(cal, now)),
+            apology_warned_at=sa.literal(now, Dossier.apology_warned_at.type)),
+        "supplement_expired": _flag_dossiers("supplement_expired", now, deadlines.supplement_expiry(now),
+                                             supplement_expired=sa.true()),
     }
     if any(result.values()):
         deadlines_flagged.send(current_app._get_current_object(), after_event_id=before, now=now, counts=result)
@@ -74,14 +86,14 @@ def _inserted(insert) -> int:
     return db.session.execute(sa.select(sa.func.count()).select_from(inserted)).scalar()
 
 
-def _flag_dossiers(action: str, now: datetime, threshold: datetime) -> int:
-    where, level = deadlines.sweep_crossing(action, now, threshold)
+def _flag_dossiers(action: str, now: datetime, where, **flag) -> int:
+    """Give each dossier matching `where` one event and set the flag that keeps it from matching again."""
     table = Dossier.__table__
     name, at, note = _constants(action, now)
     columns = [getattr(DossierEvent.__table__.c, c) for c in _EVENT_COLUMNS]
     if jobs.is_postgres():
         # One statement: the rows flagged are exactly the rows given an event.
-        flagged = (sa.update(table).where(where).values(alert_level=level, updated_at=table.c.updated_at)
+        flagged = (sa.update(table).where(where).values(**flag, updated_at=table.c.updated_at)
                    .returning(table.c.id, table.c.status, table.c.current_agency_id, table.c.due_at).cte("flagged"))
         rows = sa.select(flagged.c.id, name, at, flagged.c.status, flagged.c.status, flagged.c.current_agency_id,
                          flagged.c.due_at, note)
@@ -91,7 +103,7 @@ def _flag_dossiers(action: str, now: datetime, threshold: datetime) -> int:
                      table.c.due_at, note).where(where)
     count = db.session.execute(sa.insert(DossierEvent.__table__).from_select(columns, rows)).rowcount
     if count:
-        db.session.execute(sa.update(table).where(where).values(alert_level=level, updated_at=table.c.updated_at))
+        db.session.execute(sa.update(table).where(where).values(**flag, updated_at=table.c.updated_at))
     return count
 
 

@@ -7,6 +7,8 @@ fails answers 503 instead of pretending. A view that must keep what it wrote
 despite answering an error (a failed sign-in's counter) says so with
 `keep_on_error()`. Files written during a transaction that rolls back are
 deleted (`track_file`), so a failed intake leaves no orphan scan on disk.
+Once the commit has succeeded the answer is remembered, and an error later in
+the request (another after-request hook) still sends that answer, never a 500.
 """
 from __future__ import annotations
 
@@ -14,20 +16,27 @@ import logging
 from pathlib import Path
 
 import sqlalchemy.orm as so
-from flask import Flask, g, has_request_context
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from .errors import DomainError
 from .extensions import db
 
 log = logging.getLogger(__name__)
 _FILES = "onestop_written_files"
+_KEEP = "onestop.keep_on_error"
 
 
 def keep_on_error() -> None:
     """Commit this request's changes even though its answer is an error (status >= 400)."""
     if has_request_context():
-        g.onestop_keep_on_error = True
+        request.environ[_KEEP] = True  # per request: `g` lives as long as the app context
+
+
+def kept_on_error() -> bool:
+    """Whether this request asked to keep its changes despite an error answer."""
+    return has_request_context() and bool(request.environ.get(_KEEP))
 
 
 def discard() -> None:
@@ -57,18 +66,26 @@ def _files_discarded(session) -> None:
 def init_app(app: Flask) -> None:
     @app.after_request
     def commit_or_roll_back(response):
-        if response.status_code >= 400 and not g.get("onestop_keep_on_error"):
+        from .blueprints.main import errors
+
+        if errors.committed_answer() is not None:  # an error page after the commit: nothing left to commit
+            return response
+        if response.status_code >= 400 and not request.environ.get(_KEEP):
             db.session.rollback()
             return response
         try:
             db.session.commit()
+        except DomainError as exc:  # a value refused by the checks that run when the session flushes
+            db.session.rollback()
+            return app.make_response(errors.error_response(exc.status, exc.code, exc.message, exc.field))
         except (DBAPIError, SQLAlchemyError):
             app.logger.exception("commit failed")
-            db.session.rollback()
-            from .blueprints.main.errors import error_response
-
-            answer, status = error_response(503)
-            return app.make_response((answer, status))
+            try:
+                db.session.rollback()
+            except SQLAlchemyError:
+                db.session.close()
+            return app.make_response(errors.database_unavailable())
+        errors.remember_committed(response)
         return response
 
     @app.teardown_request

@@ -62,7 +62,7 @@ def _precondition_ok(action: str, dossier: Dossier) -> bool:
     if action == "complete":
         return next_route_step(dossier) is None
     if action == "apologize":
-        return deadlines.apology_allowed(dossier, utcnow())
+        return deadlines.apology_allowed(get_calendar(), dossier, utcnow())
     return True
 
 
@@ -85,7 +85,9 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
     """
     now = now or utcnow()
     if not policy.can_intake(actor, procedure):
-        raise PermissionDenied(gettext("Chỉ cán bộ tiếp nhận của cơ quan tiếp nhận thủ tục này được tiếp nhận hồ sơ."))
+        raise PermissionDenied(gettext("Bộ phận một cửa của ông/bà không được tiếp nhận thủ tục này: chỉ các nơi "
+                                       "tiếp nhận đã công bố của thủ tục được tiếp nhận hồ sơ."),
+                               code="not_a_receiving_desk")
     if not procedure.active:
         raise ValidationError(gettext("Thủ tục này đã ngừng áp dụng."), field="procedure_code")
     channel = Channel.parse(channel)
@@ -104,15 +106,16 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
         accept = channel is not Channel.ONLINE
 
     cal = get_calendar()
-    plan = deadlines.plan_intake(cal, procedure, received_at)
+    plan = deadlines.plan_intake(cal, procedure, received_at, channel)
     day = local(received_at).date()
-    code = codes.allocate_code(procedure.receiving_agency, day)
+    desk_agency = actor.agency  # the desk that receives: its identifier opens the code, it returns the result
+    code = codes.allocate_code(desk_agency, day)
     dossier = Dossier(
         code=code,
         lookup_key=codes.new_lookup_key(),
         procedure=procedure,
-        receiving_agency_id=procedure.receiving_agency_id,
-        current_agency_id=procedure.receiving_agency_id,
+        receiving_agency_id=desk_agency.id,
+        current_agency_id=desk_agency.id,
         status=S.RECEIVED if accept else S.SUBMITTED,
         channel=channel,
         applicant_name=person["full_name"],
@@ -135,7 +138,7 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
     )
     for i, doc in enumerate(docs):
         dossier.documents.append(DossierDocument(position=i, **doc))
-    desk = DossierStep(seq=0, agency_id=procedure.receiving_agency_id, kind="desk",
+    desk = DossierStep(seq=0, agency_id=desk_agency.id, kind="desk",
                        task="Tiếp nhận và chuyển hồ sơ", started_at=received_at,
                        due_at=plan.handover_due_at, received_by_id=actor.id)
     dossier.steps.append(desk)
@@ -145,12 +148,12 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
                          task=step.task, share=step.time)
         dossier.steps.append(ds)
         route_steps.append(ds)
-    deadlines.plan_steps(cal, procedure, route_steps, plan.due_at)
+    deadlines.plan_steps(cal, procedure, route_steps, plan.due_at, channel)
     dossier.current_step = desk
     db.session.add(dossier)
     db.session.flush()
     event = _event(dossier, "intake" if accept else "submit", actor, now, status_from=None,
-                   to_agency_id=procedure.receiving_agency_id, step=desk,
+                   to_agency_id=desk_agency.id, step=desk,
                    note=f"Hẹn trả kết quả: {fmt_datetime(plan.due_at)}")
     db.session.flush()
     audit.record(f"dossier.{event.action}", actor=actor, target=dossier,
@@ -255,7 +258,7 @@ def _close_current_step(dossier: Dossier, actor: User, now: datetime) -> Dossier
     return step
 
 
-def _open_steps(dossier: Dossier) -> list[DossierStep]:
+def open_steps(dossier: Dossier) -> list[DossierStep]:
     """The current step (if still open) and the route steps not started yet."""
     current = dossier.current_step
     steps = [current] if current is not None and current.finished_at is None and current.kind != "desk" else []
@@ -284,8 +287,9 @@ def _finish(dossier: Dossier, actor: User, now: datetime) -> DossierStep | None:
 # -- the verbs -----------------------------------------------------------------
 
 def accept(dossier: Dossier, *, actor: User, version: int | None, now: datetime | None = None) -> DossierEvent:
-    """Accept an online submission after checking it."""
+    """Accept an online submission after checking it: it is received now and its clock starts now."""
     def body(now, cal):
+        deadlines.replan_on_acceptance(cal, dossier, dossier.steps, now)
         return _event(dossier, "accept", actor, now, to_agency_id=dossier.receiving_agency_id,
                       note=f"Hẹn trả kết quả: {fmt_datetime(dossier.due_at)}")
     return _act(dossier, "accept", actor, version, now, body)
@@ -361,8 +365,12 @@ def request_supplement(dossier: Dossier, *, actor: User, version: int | None, re
     def body(now, cal):
         text = validation.reason(reason)
         missing = _missing_documents(documents)
+        step = dossier.current_step
+        deadlines.check_supplement(cal, dossier, step.started_at if step is not None else None, now)
         dossier.supplement_count += 1
         dossier.paused_at = now
+        dossier.supplement_due_at = deadlines.supplement_reply_due(cal, now)
+        dossier.supplement_expired = False
         return _event(dossier, "request_supplement", actor, now, from_agency_id=dossier.current_agency_id,
                       note=text, data={"documents": missing})
     return _act(dossier, "request_supplement", actor, version, now, body)
@@ -372,14 +380,15 @@ def supplement_received(dossier: Dossier, *, actor: User, version: int | None,
                         now: datetime | None = None) -> DossierEvent:
     """The papers arrived: the clock restarts from zero or resumes, as the procedure says."""
     def body(now, cal):
-        steps = _open_steps(dossier)
+        steps = open_steps(dossier)
         if dossier.procedure.clock_on_supplement == "pause":
             waited = deadlines.shift_after_pause(cal, dossier, steps, now)
         else:
             deadlines.restart(cal, dossier, steps, now)
             waited = None
-        for step in _open_steps(dossier):
+        for step in open_steps(dossier):
             step.alert_level = deadlines.ALERT_NONE
+        dossier.supplement_expired = False
         return _event(dossier, "supplement_received", actor, now, to_agency_id=dossier.current_agency_id,
                       step=dossier.current_step, note=deadlines.resume_note(cal, dossier, waited))
     return _act(dossier, "supplement_received", actor, version, now, body)
@@ -403,7 +412,7 @@ def payment_received(dossier: Dossier, *, actor: User, version: int | None,
                      now: datetime | None = None) -> DossierEvent:
     """Paid: the clock resumes, the appointment moves by the time spent waiting."""
     def body(now, cal):
-        deadlines.shift_after_pause(cal, dossier, _open_steps(dossier), now)
+        deadlines.shift_after_pause(cal, dossier, open_steps(dossier), now)
         return _event(dossier, "payment_received", actor, now, step=dossier.current_step,
                       note=f"Hẹn trả: {fmt_datetime(dossier.due_at)}")
     return _act(dossier, "payment_received", actor, version, now, body)
@@ -482,7 +491,7 @@ def apologize(dossier: Dossier, *, actor: User, version: int | None, reason: str
     """The apology letter with a new appointment (once; the dossier still counts as late)."""
     def body(now, cal):
         text = validation.reason(reason)
-        deadlines.check_apology_allowed(dossier, now)
+        deadlines.check_apology_allowed(cal, dossier, now)
         moment = _parse_moment(new_due_at)
         deadlines.check_new_appointment(cal, dossier, now, moment)
         dossier.original_due_at = dossier.due_at

@@ -63,7 +63,7 @@ def runner(app):
 @pytest.fixture
 def demo(app):
     """The demo province: agencies, procedures and staff (password: onestop2026)."""
-    from onestop import demo as demo_data
+    from onestop.devdata import demo as demo_data
 
     demo_data.load()
     db.session.commit()

@@ -44,7 +44,7 @@ def clean_tables():
     """Empty every table of the test database (faster than TRUNCATE for tiny tables)."""
     import sqlalchemy as sa
 
-    from onestop import calendar
+    from onestop import calendar, settings
     from onestop.extensions import db
 
     db.session.remove()
@@ -59,3 +59,4 @@ def clean_tables():
         if not IS_POSTGRES:
             conn.execute(sa.text("PRAGMA foreign_keys=ON"))
     calendar.invalidate()
+    settings.invalidate()

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from .. import accounts, admin_ops, agencies, calendar, demo
+from .. import accounts, admin_ops, agencies, calendar
 from ..audit import record
+from ..devdata import demo
 from ..errors import DomainError
 from ..extensions import db
 from ..models import User

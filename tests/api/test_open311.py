@@ -89,14 +89,15 @@ def test_requests_list_and_filters(client, dossiers):
     assert codes("start_date=2027-01-01") == []
 
 
-def test_requests_are_paged_by_keyset(client, dossiers):
+def test_requests_are_paged_by_keyset(app, client, dossiers):
     open_, closed, third = dossiers
     first = client.get("/open311/v2/requests.json?page_size=2")
     assert [i["service_request_id"] for i in first.get_json()] == [third.code, closed.code]
     link = first.headers["Link"]
     assert 'rel="next"' in link
     nxt = link[link.index("<") + 1:link.index(">")]
-    second = client.get(nxt.replace("http://localhost", ""))
+    assert nxt.startswith(app.config["ONESTOP_BASE_URL"] + "/open311/v2/requests.json?")
+    second = client.get(nxt.removeprefix(app.config["ONESTOP_BASE_URL"]))
     assert [i["service_request_id"] for i in second.get_json()] == [open_.code]
     assert "Link" not in second.headers
 
@@ -138,3 +139,32 @@ def test_discovery_points_at_the_endpoint(client):
     endpoint = body["endpoints"][0]
     assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
     assert endpoint["url"].endswith("/open311/v2") and endpoint["formats"] == ["application/json"]
+
+
+@pytest.mark.config(ONESTOP_BASE_URL="https://dichvucong.sonha.gov.vn")
+def test_urls_come_from_the_configured_site_never_from_the_host_header(client, dossiers):
+    """Issue 17, item 7: a forged Host header does not end up in discovery or in the next-page link."""
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    body = client.get("/open311/v2/discovery.json", headers=forged).get_json()
+    assert body["endpoints"][0]["url"] == "https://dichvucong.sonha.gov.vn/open311/v2"
+    first = client.get("/open311/v2/requests.json?page_size=1", headers=forged)
+    assert "evil.example" not in first.headers["Link"]
+    assert first.headers["Link"].startswith("<https://dichvucong.sonha.gov.vn/open311/v2/requests.json?")
+
+
+def test_pages_hold_at_most_a_hundred_requests(client, dossiers):
+    assert client.get("/open311/v2/requests.json?page_size=100").status_code == 200
+    for size in ("101", "1000"):
+        response = client.get(f"/open311/v2/requests.json?page_size={size}")
+        assert response.status_code == 422 and "từ 1 đến 100" in response.get_json()[0]["description"]
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, ONESTOP_LOOKUP_LIMIT="3 per minute")
+def test_lists_are_rate_limited_with_the_lookups(client, dossiers):
+    """Listing codes draws on the same budget as looking them up (item 7)."""
+    assert client.get(f"/open311/v2/requests/{dossiers[0].code}.json").status_code == 200
+    for _ in range(2):
+        assert client.get("/open311/v2/requests.json").status_code == 200
+    response = client.get("/open311/v2/requests.json")
+    assert response.status_code == 429 and response.get_json()[0]["code"] == 429
+    assert client.get("/open311/v2/services.json").status_code == 200  # the catalogue is not a guessing aid

@@ -21,7 +21,7 @@ CAL = WorkCalendar()
 
 def test_same_day_procedures_and_the_15h_cutoff():
     assert local(deadlines.same_day_due(CAL, vn(2026, 11, 23, 14, 59))) == local(vn(2026, 11, 23, 17, 0))
-    assert local(deadlines.same_day_due(CAL, vn(2026, 11, 23, 15, 0))) == local(vn(2026, 11, 25, 17, 0))  # 24/11 is a holiday
+    assert local(deadlines.same_day_due(CAL, vn(2026, 11, 23, 15, 0))) == local(vn(2026, 11, 25, 17, 0))  # 24/11 off
     assert local(deadlines.same_day_due(CAL, vn(2026, 11, 21, 9, 0))) == local(vn(2026, 11, 23, 17, 0))
 
 

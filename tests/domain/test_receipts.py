@@ -7,10 +7,11 @@ import pytest
 from factories import APPLICANT, procedure, receive, user, vn
 from werkzeug.datastructures import FileStorage
 
-from onestop import files, receipts
+from onestop import files, papers
 from onestop.errors import Conflict, ValidationError
 from onestop.extensions import db
 from onestop.models import Attachment
+from onestop.papers import render
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -28,7 +29,7 @@ def upload(data: bytes, name: str, mimetype: str) -> FileStorage:
 
 def test_receipt_shows_code_applicant_documents_appointment_and_lookup_key(demo):
     d = receive("1.004227", at=vn(2026, 11, 20, 9, 30))
-    text = pdf_text(receipts.receipt_pdf(d))
+    text = pdf_text(papers.receipt_pdf(d))
     db.session.commit()
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert "Độc lập - Tự do - Hạnh phúc" in text
@@ -52,29 +53,30 @@ def test_receipt_shows_code_applicant_documents_appointment_and_lookup_key(demo)
 def test_qr_payload_is_the_public_lookup_url_with_key(demo, monkeypatch):
     d = receive("1.009994", at=vn(2026, 11, 20, 9, 0))
     seen = []
-    real = receipts.qr_svg
-    monkeypatch.setattr(receipts, "qr_svg", lambda payload: seen.append(payload) or real(payload))
-    receipts.receipt_pdf(d)
+    real = render.qr_image
+    monkeypatch.setattr(render, "qr_image", lambda payload: seen.append(payload) or real(payload))
+    papers.receipt_pdf(d)
     assert seen == [f"http://127.0.0.1:5000/lookup/{d.code}?key={d.lookup_key}"]
-    assert receipts.lookup_url(d) == seen[0]
+    assert papers.lookup_url(d) == seen[0]
 
 
 @pytest.mark.config(ONESTOP_BASE_URL="https://motcua.sonha.gov.vn")
 def test_lookup_url_follows_base_url(demo):
     d = receive("1.009994", at=vn(2026, 11, 20, 9, 0))
-    assert receipts.lookup_url(d) == f"https://motcua.sonha.gov.vn/lookup/{d.code}?key={d.lookup_key}"
+    assert papers.lookup_url(d) == f"https://motcua.sonha.gov.vn/lookup/{d.code}?key={d.lookup_key}"
 
 
 def test_reprint_returns_the_stored_receipt_without_rendering_again(demo, monkeypatch):
     d = receive("1.009994", at=vn(2026, 11, 20, 9, 0))
-    first = receipts.receipt_pdf(d)
+    first = papers.receipt_pdf(d)
     db.session.commit()
 
     def no_render(*a, **kw):
         raise AssertionError("the receipt was rendered again")
 
-    monkeypatch.setattr(receipts, "render_pdf", no_render)
-    assert receipts.receipt_pdf(d) == first
+    monkeypatch.setattr(render, "render", no_render)
+    monkeypatch.setattr(render, "qr_image", no_render)
+    assert papers.receipt_pdf(d) == first
     stored = db.session.execute(db.select(Attachment).filter_by(dossier_id=d.id, kind="receipt")).scalars().all()
     assert len(stored) == 1 and stored[0].content_type == "application/pdf"
     assert files.read_bytes(stored[0]) == first
@@ -84,12 +86,12 @@ def test_no_receipt_for_a_dossier_not_yet_received(demo):
     d = receive("1.009994", at=vn(2026, 11, 20, 9, 0), channel="online")
     assert d.status == "submitted"
     with pytest.raises(Conflict):
-        receipts.receipt_pdf(d)
+        papers.receipt_pdf(d)
 
 
 def test_supplement_slip_lists_missing_documents_and_guiding_officer(demo):
     clerk = user("tiepnhan")
-    data = receipts.supplement_slip_pdf(
+    data = papers.supplement_slip_pdf(
         addressee="Trần Văn Bình", procedure_name="Cấp giấy phép xây dựng nhà ở riêng lẻ",
         missing_documents=["Giấy chứng nhận quyền sử dụng đất", "Bản vẽ thiết kế xây dựng"],
         reason="Thiếu giấy tờ về đất", officer_name=clerk.full_name, officer_agency=clerk.agency,
@@ -105,7 +107,7 @@ def test_supplement_slip_lists_missing_documents_and_guiding_officer(demo):
 
 
 def test_supplement_slip_during_appraisal_takes_an_agency_name_and_dossier_code(demo):
-    text = pdf_text(receipts.supplement_slip_pdf(
+    text = pdf_text(papers.supplement_slip_pdf(
         addressee="Nguyễn Văn Đức", procedure_name="Cấp giấy phép khai thác nước", missing_documents=["Bản đồ"],
         reason="Cần bản đồ khu vực", officer_name="Đỗ Thu Hà", officer_agency="Sở Tài nguyên và Môi trường",
         officer_phone="0912345678", dossier_code="000.00.17.H56-261120-0001"))
@@ -114,7 +116,7 @@ def test_supplement_slip_during_appraisal_takes_an_agency_name_and_dossier_code(
 
 def test_refusal_slip_gives_the_reason(demo):
     clerk = user("tiepnhan")
-    text = pdf_text(receipts.refusal_slip_pdf(
+    text = pdf_text(papers.refusal_slip_pdf(
         addressee="Trần Văn Bình", procedure_name="Đăng ký thành lập doanh nghiệp tư nhân",
         reason="Không thuộc thẩm quyền giải quyết của tỉnh", officer_name=clerk.full_name,
         officer_agency=clerk.agency))
@@ -172,5 +174,5 @@ def test_register_number_counts_the_agency_year(demo):
     a = receive("1.009994", at=vn(2026, 11, 20, 9, 0))
     b = receive("1.004227", at=vn(2026, 11, 21, 9, 0))
     receive("2.000720", at=vn(2026, 11, 21, 9, 30), clerk="tiepnhan.tanphu")
-    assert receipts.register_number(a) == 1
-    assert receipts.register_number(b) == 2
+    assert papers.register_number(a) == 1
+    assert papers.register_number(b) == 2

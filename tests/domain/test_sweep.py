@@ -40,16 +40,18 @@ def test_crossings_across_a_weekend_and_a_holiday(demo, runner):
     act(d, "forward", "tiepnhan", at=vn(2026, 11, 20, 10, 0))
     assert d.due_at == vn(2026, 12, 14, 9, 0)
 
-    # Due soon = within 8 working hours, i.e. from Friday 11/12 09:00 (the weekend in between).
-    assert run_cli(runner, "2026-12-11T08:59:00+07:00") == {"overdue": 0, "due_soon": 0, "step_overdue": 0}
+    # Due soon = within 8 working hours, i.e. from Friday 11/12 09:00 (the weekend in between); the
+    # apology warning (two working days ahead) has already come.
+    assert run_cli(runner, "2026-12-11T08:59:00+07:00") == sweep.zero(apology_due=1)
     assert run_cli(runner, "2026-12-11T09:00:00+07:00", "--force")["due_soon"] == 1
-    assert run_cli(runner, "2026-12-12T10:00:00+07:00") == {"overdue": 0, "due_soon": 0, "step_overdue": 0}
+    assert run_cli(runner, "2026-12-12T10:00:00+07:00") == sweep.zero(overdue=0, due_soon=0, step_overdue=0)
     assert run_cli(runner, "2026-12-14T09:00:00+07:00")["overdue"] == 0
     out = run_cli(runner, "2026-12-14T09:01:00+07:00", "--force")
     assert out["overdue"] == 1 and out["step_overdue"] == 1
-    assert run_cli(runner, "2026-12-15T09:00:00+07:00") == {"overdue": 0, "due_soon": 0, "step_overdue": 0}
+    assert run_cli(runner, "2026-12-15T09:00:00+07:00") == sweep.zero(overdue=0, due_soon=0, step_overdue=0)
 
-    assert events(d) == [("due_soon", vn(2026, 12, 11, 9, 0)), ("overdue", vn(2026, 12, 14, 9, 1)),
+    assert events(d) == [("apology_due", vn(2026, 12, 11, 8, 59)),
+                         ("due_soon", vn(2026, 12, 11, 9, 0)), ("overdue", vn(2026, 12, 14, 9, 1)),
                          ("step_overdue", vn(2026, 12, 14, 9, 1))]
     db.session.expire_all()
     assert d.alert_level == 2
@@ -78,15 +80,15 @@ def test_running_twice_at_the_same_moment_adds_nothing(demo):
     soon = receive("2.001610", at=vn(2026, 11, 18, 9, 0))  # 3 days: due 23/11 09:00
     at = vn(2026, 11, 20, 10, 0)
     first = sweep.run(at)
-    assert first == {"overdue": 3, "due_soon": 1, "step_overdue": 0}
+    assert first == sweep.zero(overdue=3, due_soon=1, step_overdue=0, apology_due=1)
     # The interval check skips a run that comes right after...
-    assert sweep.run(at) == {"overdue": 0, "due_soon": 0, "step_overdue": 0, "skipped": "recent"}
+    assert sweep.run(at) == sweep.zero(overdue=0, due_soon=0, step_overdue=0, skipped="recent")
     # ...and even when forced, the SQL finds nothing new.
-    assert sweep.run(at, respect_interval=False) == {"overdue": 0, "due_soon": 0, "step_overdue": 0}
-    assert sweep.run(at + timedelta(hours=1)) == {"overdue": 0, "due_soon": 0, "step_overdue": 0}
+    assert sweep.run(at, respect_interval=False) == sweep.zero(overdue=0, due_soon=0, step_overdue=0)
+    assert sweep.run(at + timedelta(hours=1)) == sweep.zero(overdue=0, due_soon=0, step_overdue=0)
     for d in late:
         assert [a for a, _ in events(d)] == ["overdue"]
-    assert [a for a, _ in events(soon)] == ["due_soon"]
+    assert [a for a, _ in events(soon)] == ["due_soon", "apology_due"]
     state = db.session.get(SweepState, 1)
     assert state.last_run_at == at + timedelta(hours=1)
 
@@ -100,7 +102,7 @@ def test_skipped_while_the_last_run_is_within_the_interval(demo):
 
 def test_a_dossier_that_jumps_straight_to_overdue_gets_one_event(demo):
     d = receive("2.001610", at=vn(2026, 11, 2, 9, 0))
-    assert sweep.run(vn(2026, 11, 30, 9, 0)) == {"overdue": 1, "due_soon": 0, "step_overdue": 0}
+    assert sweep.run(vn(2026, 11, 30, 9, 0)) == sweep.zero(overdue=1, due_soon=0, step_overdue=0)
     assert [a for a, _ in events(d)] == ["overdue"]
 
 
@@ -114,20 +116,24 @@ def test_paused_and_finished_dossiers_are_not_flagged(demo):
     act(done, "complete", "chuyenvien.phuloc", at=vn(2026, 11, 2, 10, 0))
     online = receive("1.001756", at=vn(2026, 11, 2, 9, 0), channel="online")
     assert online.status == "submitted"
-    assert sweep.run(vn(2026, 12, 30, 9, 0)) == {"overdue": 0, "due_soon": 0, "step_overdue": 0}
+    # Not overdue; only the citizen's time to supply the papers (10 working days) is flagged, once.
+    assert sweep.run(vn(2026, 12, 30, 9, 0)) == sweep.zero(supplement_expired=1)
+    assert [a for a, _ in events(paused)] == ["supplement_expired"]
+    assert sweep.run(vn(2026, 12, 31, 9, 0)) == sweep.zero()
 
 
 def test_a_new_appointment_is_watched_again(demo):
     d = receive("1.009994", at=vn(2026, 11, 20, 9, 0))
     act(d, "forward", "tiepnhan", at=vn(2026, 11, 20, 10, 0))
-    assert sweep.run(vn(2026, 12, 11, 10, 0))["due_soon"] == 1
-    act(d, "apologize", "chuyenvien", at=vn(2026, 12, 11, 11, 0), reason="Cần xác minh thực địa",
+    # Two working days ahead the agency is warned; the apology comes at least a working day ahead.
+    assert sweep.run(vn(2026, 12, 10, 10, 0)) == sweep.zero(apology_due=1)
+    act(d, "apologize", "chuyenvien", at=vn(2026, 12, 10, 11, 0), reason="Cần xác minh thực địa",
         new_due_at=vn(2026, 12, 21, 9, 0))
     assert d.alert_level == 0
-    assert sweep.run(vn(2026, 12, 14, 10, 0)) == {"overdue": 0, "due_soon": 0, "step_overdue": 1}
+    assert sweep.run(vn(2026, 12, 14, 10, 0)) == sweep.zero(overdue=0, due_soon=0, step_overdue=1)
     assert sweep.run(vn(2026, 12, 18, 9, 30))["due_soon"] == 1
     assert sweep.run(vn(2026, 12, 21, 9, 30))["overdue"] == 1
-    assert [a for a, _ in events(d)] == ["due_soon", "step_overdue", "due_soon", "overdue"]
+    assert [a for a, _ in events(d)] == ["apology_due", "step_overdue", "due_soon", "overdue"]
 
 
 def test_step_overdue_names_the_late_agency(demo):
@@ -181,7 +187,8 @@ def test_three_processes_at_once_write_each_event_once(demo):
         .where(DossierEvent.action.in_(sweep.SWEEP_ACTIONS))
         .group_by(DossierEvent.dossier_id, DossierEvent.action)
     ).all()
-    assert len(counts) == 6 and all(n == 1 for _, _, n in counts)
+    assert sum(o["apology_due"] for o in outputs) == 2  # the two due soon are also warned for an apology
+    assert len(counts) == 8 and all(n == 1 for _, _, n in counts)
     levels = db.session.execute(sa.select(Dossier.alert_level).order_by(Dossier.id)).scalars().all()
     assert levels == [2, 2, 2, 2, 1, 1]
 

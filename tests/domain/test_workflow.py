@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from factories import act, receive, user, vn
 
-from onestop import workflow
+from onestop import settings, workflow
 from onestop.errors import Conflict, PermissionDenied, StaleVersion, ValidationError
 from onestop.extensions import db
 from onestop.models import DossierEvent
@@ -157,6 +157,7 @@ def test_pause_policy_extends_by_the_waiting_time(demo):
 
 
 def test_second_supplement_request_counts_late(demo):
+    settings.update(user("admin"), {"supplement_max_requests": "2"})  # a province that allows a second one
     d = receive("1.009994", at=vn(2026, 11, 2, 9, 0))
     act(d, "forward", "tiepnhan", at=vn(2026, 11, 2, 10, 0))
     for day in (3, 5):
@@ -169,7 +170,7 @@ def test_second_supplement_request_counts_late(demo):
 def test_single_apology_before_the_deadline(demo):
     d = receive("1.009994", at=vn(2026, 11, 2, 9, 0))
     act(d, "forward", "tiepnhan", at=vn(2026, 11, 2, 10, 0))
-    new_due = d.due_at + timedelta(days=5)
+    new_due = d.due_at + timedelta(days=7)  # the same time of day, a week later: a working moment
     act(d, "apologize", "chuyenvien", at=vn(2026, 11, 19, 9, 0), reason="Cần xác minh thực địa",
         new_due_at=new_due)
     assert d.due_at == new_due and d.original_due_at is not None

@@ -24,7 +24,8 @@ from factories import APPLICANT, documents_of, procedure, user
 from werkzeug.serving import make_server
 
 from config import TestConfig
-from onestop import accounts, create_app, demo, signals
+from onestop import accounts, create_app, signals
+from onestop.devdata import demo
 from onestop.extensions import db
 from onestop.models import CodeSequence, Dossier, DossierEvent
 

@@ -4,7 +4,8 @@ from factories import user
 from flask import g
 from support import clean_tables, make_app
 
-from onestop import accounts, demo
+from onestop import accounts
+from onestop.devdata import demo
 from onestop.extensions import db
 
 # (method, url) for every admin endpoint; demo objects fill the path parameters.
@@ -39,6 +40,8 @@ ADMIN_ROUTES = [
     ("GET", "/admin/calendar"),
     ("POST", "/admin/calendar"),
     ("POST", "/admin/calendar/2026-12-24/remove"),
+    ("GET", "/admin/rules"),
+    ("POST", "/admin/rules"),
     ("GET", "/admin/audit"),
 ]
 

@@ -1,12 +1,14 @@
 """The procedure catalogue: create/edit with documents and route, activation, import (page and CLI)."""
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from factories import procedure, receive, vn
 
+from onestop import catalogue
 from onestop.extensions import db
 from onestop.models import AuditLog, Procedure
 
@@ -119,7 +121,7 @@ def test_procedure_in_use_is_deactivated_never_deleted(admin):
     db.session.expire_all()
     assert procedure("1.009994").active is False
     page = admin.get("/admin/procedures?state=inactive").get_data(as_text=True)
-    assert "1.009994" in page and "Ngừng áp dụng" in page
+    assert "1.009994" in page and "Đã ngừng áp dụng" in page
     admin.post("/admin/procedures/1.009994/active", data={"active": "1"})
     db.session.expire_all()
     assert procedure("1.009994").active is True
@@ -202,3 +204,17 @@ def test_import_refuses_overlong_task_instead_of_failing(admin):
         "file": (io.BytesIO(json.dumps(entries).encode()), "long.json")})
     assert response.status_code == 422
     assert "mục 1, trường “route[0].task”: dài quá 255 ký tự" in response.get_data(as_text=True)
+
+
+def test_catalogue_list_counts_and_pages_by_code(admin):
+    template = json.loads((EXAMPLES / "procedures.json").read_text(encoding="utf-8"))[0]
+    catalogue.import_entries([dict(template, code=f"9.{i:06d}") for i in range(45)])
+    db.session.commit()
+    total = count_procedures()
+    first = admin.get("/admin/procedures").get_data(as_text=True)
+    assert f"{total} thủ tục" in first
+    codes = re.findall(r"<code>([\d.]+)</code></a>", first)
+    assert len(codes) == 50 and codes == sorted(codes)
+    next_url = first.split('href="/admin/procedures?')[1].split('"')[0].replace("&amp;", "&")
+    second = re.findall(r"<code>([\d.]+)</code></a>", admin.get("/admin/procedures?" + next_url).get_data(as_text=True))
+    assert len(second) == total - 50 and second[0] > codes[-1] and not set(second) & set(codes)

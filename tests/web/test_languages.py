@@ -68,13 +68,14 @@ def visible_text(html: str) -> str:
 def data_strings() -> list[str]:
     """Values that are Vietnamese whatever the interface language: names, addresses, stored notes."""
     columns = (Agency.name, Agency.address, Procedure.name, Procedure.field, Procedure.result_location,
+               Procedure.legal_basis,
                ProcedureDocument.name, RouteStep.task, User.full_name, Dossier.applicant_name,
                Dossier.applicant_address, Dossier.note, DossierEvent.note, DossierStep.task, DossierStep.note)
     values = set()
     for column in columns:
         values.update(v for v in db.session.execute(sa.select(column).distinct()).scalars() if v)
     # The place under the national motto comes from the agency's name ("Sơn Hà").
-    from onestop.receipts import place_of
+    from onestop.papers import place_of
 
     values.update(filter(None, (place_of(a) for a in db.session.execute(sa.select(Agency)).scalars())))
     # Agency names are printed upper-case in some headings.
@@ -285,7 +286,7 @@ def test_the_kept_receipt_is_vietnamese_but_has_english_labels(app, scene):
     """The receipt is stored when first printed: always the Vietnamese legal paper, whoever prints it."""
     from flask_babel import force_locale
 
-    from onestop import receipts
+    from onestop import papers
 
     client = app.test_client()
     use_language(client, "en")
@@ -293,7 +294,7 @@ def test_the_kept_receipt_is_vietnamese_but_has_english_labels(app, scene):
     kept = pdf_text(client.get(f"/reception/dossiers/{scene['desk'].code}/receipt.pdf").data)
     assert "Giấy tiếp nhận hồ sơ và hẹn trả kết quả".upper() in kept.upper()
     with app.test_request_context(), force_locale("en"):
-        english = pdf_text(receipts.render_receipt(db.session.get(Dossier, scene["desk"].id)))
+        english = pdf_text(papers.render_receipt(db.session.get(Dossier, scene["desk"].id)))
     assert "Dossier receipt and result appointment".upper() in english.upper()
     assert vietnamese_words(strip_data(english, data_strings())) == []
 

@@ -6,8 +6,10 @@ import pypdf
 import pytest
 from factories import act, receive, user
 
+from onestop.calendar import get_calendar
 from onestop.extensions import db
 from onestop.models import Attachment
+from onestop.timeutil import local
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -175,8 +177,9 @@ def test_apology_through_the_form_and_its_slip(client, auth, demo):
     d = receive("1.009994")
     act(d, "forward", "tiepnhan")
     auth.login("chuyenvien")
+    new_day = local(get_calendar().add_working_days(d.due_at, 5)).date()  # within the province's cap
     r = post_action(client, d, "apologize", reason="Chờ ý kiến của Sở Tài nguyên và Môi trường",
-                    new_date="2027-01-20", new_time="16:00")
+                    new_date=new_day.isoformat(), new_time="16:00")
     assert r.status_code == 302
     db.session.refresh(d)
     original = d.original_due_at
@@ -185,7 +188,7 @@ def test_apology_through_the_form_and_its_slip(client, auth, demo):
     assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in text
     assert "Kính gửi: Nguyễn Văn Đức" in text and d.code in text
     assert "Chờ ý kiến của Sở Tài nguyên và Môi trường" in text
-    assert "16:00 20/01/2027" in text
+    assert f"16:00 {new_day:%d/%m/%Y}" in text
     from onestop.timeutil import fmt_datetime
 
     assert fmt_datetime(original) in text
@@ -217,7 +220,7 @@ def test_stop_prints_the_refusal_notice_and_control_slip(client, auth, demo):
                                     "/supplement-slip.pdf"])
 def test_agency_c_sees_none_of_it(client, auth, demo, suffix):
     d = at_tnmt()
-    act(d, "apologize", "chuyenvien.tnmt", reason="Chậm", new_due_at=d.due_at.replace(year=d.due_at.year + 1))
+    act(d, "apologize", "chuyenvien.tnmt", reason="Chậm", new_due_at=get_calendar().add_working_days(d.due_at, 5))
     auth.login("chuyenvien.tp")
     assert client.get(page(d.code) + suffix).status_code == 403
     assert d.code not in client.get("/processing/").get_data(as_text=True)

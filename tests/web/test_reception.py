@@ -1,6 +1,6 @@
 """The reception desk as a clerk uses it: intake, slips, queue, scans, hand-over, returns, register."""
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import openpyxl
 import pypdf
@@ -409,8 +409,8 @@ def test_register_page_and_xlsx_export(clerk, client):
     first = data[0]
     assert first[0] == 1 and first[2] == "Cấp giấy phép xây dựng nhà ở riêng lẻ" and first[3] == 1
     assert first[4] == APPLICANT["full_name"] and first[6] == APPLICANT["phone"]
-    assert first[7] == "09:00 02/03/2026" and first[9] == "10:00 02/03/2026"
-    assert first[10] == "10:00 05/03/2026" and first[11] == "09:00 06/03/2026"
+    assert first[7] == datetime(2026, 3, 2, 9, 0) and first[9] == datetime(2026, 3, 2, 10, 0)
+    assert first[10] == datetime(2026, 3, 5, 10, 0) and first[11] == datetime(2026, 3, 6, 9, 0)
     assert first[12] == "Trần Thị Tiếp Nhận" and first[13] == "Nguyễn Thị Nhận"
 
 

@@ -1,6 +1,6 @@
-"""Administration: agencies, users, procedures, calendar, audit log."""
+"""Administration: agencies, users and their tokens, procedures, the calendar, the province's rules, the audit log."""
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import agencies, audit, calendar, procedures, routes, rules, users  # noqa: E402,F401

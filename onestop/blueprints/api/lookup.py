@@ -5,7 +5,7 @@ from ... import citizen
 from ...errors import NotFound, ValidationError
 from ...extensions import csrf
 from ...timeutil import iso
-from ..lookup.limits import feedback_limit, lookup_limit
+from ..lookup.limits import lookup_limit
 from . import bp
 
 
@@ -24,7 +24,7 @@ def lookup_dossier(code: str):
 
 @bp.route("/lookup/<code>/feedback", methods=["POST"])
 @csrf.exempt
-@feedback_limit()
+@lookup_limit()
 def lookup_feedback(code: str):
     """Satisfaction after return, once per dossier; `key` in the body (or the query string)."""
     body = request.get_json(silent=True)

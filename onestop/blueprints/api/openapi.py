@@ -1,7 +1,7 @@
 """The OpenAPI 3 document of /api/v1, written by hand and kept true by tests (every route described)."""
 from __future__ import annotations
 
-from ...status import Channel, DeadlineState, DossierStatus, Rating, StepResult
+from ...status import Channel, DeadlineState, DossierStatus, OnlineLevel, Rating, StepResult, TimeUnit
 from ...workflow import ACTIONS, action_params
 
 PREFIX = "/api/v1"
@@ -214,8 +214,14 @@ SCHEMAS: dict[str, dict] = {
         "required": ["code", "name", "field", "time_limit", "time_unit", "fee", "documents", "route"],
         "properties": {
             "code": STR, "name": STR, "field": STR, "time_limit": INT,
-            "time_unit": {"type": "string", "enum": ["working_days", "working_hours"]},
+            "time_unit": {"type": "string", "enum": list(TimeUnit.values())},
             "time_label": STR, "fee": INT, "receiving_agency": STR, "receiving_agency_name": STR,
+            "receiving_desks": {"type": "array", "items": STR,
+                                "description": "Các Bộ phận một cửa được tiếp nhận (Nghị định 118/2025)."},
+            "anywhere": {"type": "boolean",
+                         "description": "Tiếp nhận không phụ thuộc địa giới hành chính: mọi Bộ phận một cửa của tỉnh."},
+            "deciding_agency": NSTR, "online_time_limit": _nullable(INT),
+            "online_level": {"type": "string", "enum": list(OnlineLevel.values())}, "legal_basis": NSTR,
             "clock_on_supplement": {"type": "string", "enum": ["restart", "pause"]},
             "same_day": {"type": "boolean"}, "result_location": NSTR,
             "documents": {"type": "array", "items": {
@@ -275,6 +281,7 @@ ERRORS = {
     415: "Content-Type phải là application/json.",
     422: "Dữ liệu không hợp lệ; `error.field` chỉ ra trường.",
     429: "Quá nhiều yêu cầu; thử lại sau.",
+    503: "Cơ sở dữ liệu tạm thời không kết nối được (có `Retry-After`); gửi lại với cùng Idempotency-Key.",
 }
 
 
@@ -299,6 +306,16 @@ CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "stri
         "description": "Mã hồ sơ, vd. 000.00.17.H56-261121-0001."}
 BEARER = [{"bearerAuth": []}]
 PUBLIC: list = []
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[ -~]+$"},
+    "description": ("Khóa do máy khách tự sinh (vd. UUID) cho mỗi yêu cầu mới. Gửi lại cùng khóa (cùng người dùng, "
+                    "trong 24 giờ) sau khi mất kết nối thì nhận lại đúng câu trả lời đầu tiên (mã trạng thái và "
+                    "nội dung, kèm `Idempotent-Replayed: true`) và không tạo thêm hồ sơ hay thao tác; cùng khóa "
+                    "với nội dung khác: 422 `idempotency_key_reused`."),
+}
+REPLAYED = {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]},
+                                    "description": "Có khi đây là câu trả lời đã lưu của lần gửi đầu tiên."}}
 
 
 def _json_body(schema_name: str, example: dict | None = None) -> dict:
@@ -364,12 +381,13 @@ def paths() -> dict:
             },
             "post": {
                 "operationId": "intakeDossier", "summary": "Tiếp nhận hồ sơ (cán bộ tiếp nhận)", "tags": ["dossiers"],
-                "security": BEARER,
+                "security": BEARER, "parameters": [IDEMPOTENCY_KEY],
                 "requestBody": _json_body("IntakeRequest", INTAKE_EXAMPLE),
                 "responses": {
                     **_ok("Dossier", "Hồ sơ đã tạo", 201,
-                          {"Location": {"required": True, "schema": STR, "description": "Đường dẫn của hồ sơ."}}),
-                    **_errors(400, 401, 403, 413, 415, 422),
+                          {"Location": {"required": True, "schema": STR, "description": "Đường dẫn của hồ sơ."},
+                           **REPLAYED}),
+                    **_errors(400, 401, 403, 413, 415, 422, 503),
                 },
             },
         },
@@ -380,10 +398,10 @@ def paths() -> dict:
         }},
         f"{p}/dossiers/{{code}}/actions": {"post": {
             "operationId": "performAction", "summary": "Thực hiện một thao tác trên hồ sơ", "tags": ["dossiers"],
-            "security": BEARER, "parameters": [CODE],
+            "security": BEARER, "parameters": [CODE, IDEMPOTENCY_KEY],
             "requestBody": _json_body("ActionRequest"),
-            "responses": {**_ok("Dossier", "Hồ sơ sau thao tác"),
-                          **_errors(400, 401, 403, 404, 409, 413, 415, 422)},
+            "responses": {**_ok("Dossier", "Hồ sơ sau thao tác", headers=REPLAYED),
+                          **_errors(400, 401, 403, 404, 409, 413, 415, 422, 503)},
         }},
         f"{p}/dossiers/{{code}}/receipt.pdf": {"get": {
             "operationId": "getReceipt", "summary": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả (PDF)",

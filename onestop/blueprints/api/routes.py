@@ -10,10 +10,11 @@ from datetime import datetime
 from flask import Response, jsonify, request, url_for
 from sqlalchemy.orm import joinedload, selectinload
 
-from ... import policy, queries, workflow
+from ... import idempotency, policy, queries, workflow
 from ...calendar import get_calendar
 from ...errors import BadRequest, PermissionDenied, UnsupportedMediaType, ValidationError
 from ...extensions import csrf, db
+from ...inputs import DB_INT_MAX, check_strings
 from ...models import Procedure, RouteStep
 from ...text import like_pattern
 from ...timeutil import local, parse_iso
@@ -25,37 +26,9 @@ csrf.exempt(bp)
 bp.after_request(add_challenge)
 
 MAX_Q = 200
-DB_INT_MAX = 2**31 - 1
 
 
-# -- input helpers -----------------------------------------------------------
-
-def _bad_text(value: str) -> bool:
-    """NUL bytes and lone surrogates cannot be stored (PostgreSQL refuses them)."""
-    if "\x00" in value:
-        return True
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _check_strings(data) -> None:
-    stack = [(data, None)]
-    while stack:
-        value, where = stack.pop()
-        if isinstance(value, str):
-            if _bad_text(value):
-                raise ValidationError("Dữ liệu chứa ký tự không hợp lệ.", field=where)
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                if _bad_text(key):
-                    raise ValidationError("Tên trường chứa ký tự không hợp lệ.")
-                stack.append((item, key if where is None else f"{where}.{key}"))
-        elif isinstance(value, list):
-            stack.extend((item, f"{where}[{i}]") for i, item in enumerate(value))
-
+# -- input helpers (NUL bytes, surrogates and lengths of paths and queries: onestop/inputs.py) --------
 
 def json_body() -> dict:
     """The request's JSON object; 415 for another media type, 400 for broken JSON, 422 for a non-object."""
@@ -69,7 +42,7 @@ def json_body() -> dict:
         raise BadRequest("Nội dung yêu cầu không phải JSON hợp lệ.")
     if not isinstance(data, dict):
         raise ValidationError("Nội dung yêu cầu phải là một đối tượng JSON.")
-    _check_strings(data)
+    check_strings(data)
     return data
 
 
@@ -132,13 +105,6 @@ def visible_dossier(code: str):
     return dossier
 
 
-@bp.before_request
-def reject_unstorable_text():
-    """A NUL byte in the path or query would reach the database: refuse it up front."""
-    if any(_bad_text(part) for part in (request.path, *request.args.keys(), *request.args.values())):
-        raise BadRequest("Đường dẫn hoặc tham số chứa ký tự không hợp lệ.")
-
-
 def dossier_response(dossier, status: int = 200):
     body = serialize.dossier(dossier, serialize.Clock(), current_api_user())
     return jsonify(body), status
@@ -157,7 +123,8 @@ def procedures():
     """The active procedure catalogue, optionally filtered by field or searched by name/code."""
     stmt = (
         db.select(Procedure).where(Procedure.active.is_(True))
-        .options(joinedload(Procedure.receiving_agency), selectinload(Procedure.documents),
+        .options(joinedload(Procedure.receiving_agency), joinedload(Procedure.deciding_agency),
+                 selectinload(Procedure.desks), selectinload(Procedure.documents),
                  selectinload(Procedure.route).joinedload(RouteStep.agency))
         .order_by(Procedure.code)
     )
@@ -176,8 +143,11 @@ def procedures():
 @bp.post("/dossiers")
 @token_required("clerk")
 def create_dossier():
-    """Intake at the desk (or registration of an online dossier)."""
+    """Intake at the desk (or registration of an online dossier); a repeated Idempotency-Key gets the first answer."""
     body = json_body()
+    replay = idempotency.api_replay(current_api_user(), body)
+    if replay is not None:
+        return replay
     code = body.get("procedure_code")
     if not isinstance(code, str) or not code.strip():
         raise ValidationError("Mã thủ tục (procedure_code) là bắt buộc.", field="procedure_code")
@@ -196,8 +166,10 @@ def create_dossier():
         sets=body.get("sets", 1), note=body.get("note"), accept=accept,
     )
     response, status = dossier_response(dossier, 201)
+    response.status_code = status
     response.headers["Location"] = url_for("api.get_dossier", code=dossier.code)
-    return response, status
+    idempotency.api_store(response)
+    return response
 
 
 @bp.get("/dossiers")
@@ -238,9 +210,12 @@ def get_dossier(code: str):
 @bp.post("/dossiers/<code>/actions")
 @token_required()
 def dossier_action(code: str):
-    """One workflow action; answers with the dossier as it is afterwards."""
+    """One workflow action; answers with the dossier as it is afterwards (Idempotency-Key as for intake)."""
     dossier = visible_dossier(code)
     body = json_body()
+    replay = idempotency.api_replay(current_api_user(), body)
+    if replay is not None:
+        return replay
     action = body.get("action")
     if not isinstance(action, str) or action not in workflow.VERBS:
         raise ValidationError("Thao tác không hợp lệ. Các thao tác: " + ", ".join(workflow.VERBS) + ".",
@@ -252,16 +227,18 @@ def dossier_action(code: str):
     if isinstance(assignee, int) and not isinstance(assignee, bool) and not 0 < assignee <= DB_INT_MAX:
         raise ValidationError("Người được phân công không hợp lệ.", field="assignee")
     workflow.perform(dossier, action, actor=current_api_user(), version=body.get("version"), **params)
-    return dossier_response(dossier)
+    response, _status = dossier_response(dossier)
+    idempotency.api_store(response)
+    return response
 
 
 @bp.get("/dossiers/<code>/receipt.pdf")
 @token_required()
 def receipt(code: str):
     """The receipt (Giấy tiếp nhận hồ sơ và hẹn trả kết quả) as a PDF."""
-    from ... import receipts
+    from ... import papers
 
     dossier = visible_dossier(code)
-    pdf = receipts.receipt_pdf(dossier)
+    pdf = papers.receipt_pdf(dossier)
     return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{receipts.receipt_filename(dossier)}"'})
+                    headers={"Content-Disposition": f'inline; filename="{papers.receipt_filename(dossier)}"'})

@@ -7,7 +7,7 @@ from ...errors import Conflict, NotFound, ValidationError
 from ...timeutil import parse_iso
 from . import bp
 from .forms import FeedbackForm, LookupForm
-from .limits import feedback_limit, lookup_limit
+from .limits import lookup_limit
 
 
 @bp.context_processor
@@ -71,7 +71,7 @@ def dossier(code: str):
 
 
 @bp.route("/<code>/feedback", methods=["GET", "POST"])
-@feedback_limit()
+@lookup_limit()
 def feedback(code: str):
     """Satisfaction rating, once, after the result is returned; needs the key."""
     key = request.form.get("key") if request.method == "POST" else request.args.get("key")

@@ -4,6 +4,7 @@ from sqlalchemy import text
 
 from ... import LANGUAGES
 from ...extensions import csrf, db
+from ...urls import safe_next
 from . import bp
 
 HOME_BY_ROLE = {
@@ -47,9 +48,5 @@ def set_language(code: str):
         abort(404)
     session["lang"] = code
     if current_user.is_authenticated:
-        current_user.locale = code
-        db.session.commit()
-    target = request.form.get("next") or url_for("main.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+        current_user.locale = code  # committed with the request
+    return redirect(safe_next(request.form.get("next"), url_for("main.index")))

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from ... import workflow
+from ...inputs import DateRange, IdRange
 from ...status import AGENCY_WORK, OPEN_STATES, DossierStatus
 from ...timeutil import zone
 
@@ -36,9 +37,10 @@ class InboxFilterForm(FlaskForm):
     status = SelectField(_l("Trạng thái"), choices=INBOX_STATUS_CHOICES, validators=[Optional()])
     deadline = SelectField(_l("Tình trạng hạn"), choices=DEADLINE_CHOICES, validators=[Optional()])
     procedure = SelectField(_l("Thủ tục"), choices=[], validators=[Optional()], validate_choice=False)
-    received_from = DateField(_l("Nhận từ ngày"), validators=[Optional()])
-    received_to = DateField(_l("đến ngày"), validators=[Optional()])
-    assignee = IntegerField(_l("Người xử lý"), validators=[Optional()], widget=HiddenInput())
+    received_from = DateField(_l("Nhận từ ngày"), validators=[Optional(), DateRange()])
+    received_to = DateField(_l("đến ngày"), validators=[Optional(), DateRange()])
+    assignee = IntegerField(_l("Người xử lý"), widget=HiddenInput(),
+                            validators=[Optional(), IdRange(_l("Người xử lý không hợp lệ."))])
     order = SelectField(_l("Sắp xếp"), choices=ORDER_CHOICES, default="urgent", validators=[Optional()])
 
     def validate_received_to(self, field):

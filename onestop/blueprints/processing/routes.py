@@ -6,11 +6,15 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ... import access, files, slips, workflow
+from ... import access, deadlines, files, papers, workflow
 from ... import inbox as inbox_ops
+from ...calendar import get_calendar
 from ...errors import DomainError, PermissionDenied, StaleVersion
 from ...extensions import db
 from ...models import ACTION_LABELS, Agency, Attachment, Procedure, RouteStep
+from ...status import DossierStatus
+from ...timeutil import local
+from ...timeutil import now as utcnow
 from ..common import show_domain_error
 from . import bp
 from .forms import ACTION_FORMS, InboxFilterForm
@@ -92,6 +96,11 @@ def _build_form(action: str, dossier, posted: bool = False):
         form.to_agency.choices = first + [(a.identifier, a.name) for a in agencies]
     elif action == "request_supplement":
         form.documents.choices = [(d.name, d.name) for d in dossier.procedure.documents]
+    elif action == "apologize" and not posted:
+        # The drafted apology: the steps still to do get their shares again (the leader may change it).
+        proposed = local(deadlines.propose_new_appointment(get_calendar(), dossier, workflow.open_steps(dossier),
+                                                           utcnow()))
+        form.new_date.data, form.new_time.data = proposed.date(), proposed.time().replace(second=0, microsecond=0)
     elif action == "reassign":
         form.assignee.choices = [("", _("Chọn cán bộ"))] + [
             (u.username, f"{u.full_name} ({u.role_label})") for u in inbox_ops.agency_staff(dossier.current_agency_id)]
@@ -110,7 +119,8 @@ def _render_dossier(dossier, failed_action=None, failed_form=None, error=None, s
     state = inbox_ops.row_states([dossier])[dossier.id]
     return render_template(
         "processing/dossier.html", dossier=dossier, forms=forms, attachments=attachments, events=events,
-        steps=steps, state=state, error=error, failed_action=failed_action, printable=slips.printable(dossier),
+        steps=steps, state=state, error=error, failed_action=failed_action, printable=papers.printable(dossier),
+        apology_draft=dossier.apology_warned_at is not None and "apologize" in forms,
         action_labels=ACTION_LABELS,
     ), status
 
@@ -167,7 +177,7 @@ def _slip_name(prefix: str, dossier) -> str:
 @access.roles_required(*AGENCY_STAFF)
 def control_slip(code):
     dossier = _dossier_or_abort(code)
-    return _pdf(slips.control_slip_pdf(dossier), _slip_name("phieu-kiem-soat", dossier))
+    return _pdf(papers.control_slip_pdf(dossier), _slip_name("phieu-kiem-soat", dossier))
 
 
 @bp.route("/dossiers/<path:code>/apology-slip.pdf")
@@ -176,34 +186,25 @@ def apology_slip(code):
     dossier = _dossier_or_abort(code)
     if dossier.original_due_at is None:
         abort(404)
-    return _pdf(slips.apology_slip_pdf(dossier), _slip_name("phieu-xin-loi", dossier))
+    return _pdf(papers.apology_slip_pdf(dossier), _slip_name("phieu-xin-loi", dossier))
 
 
 @bp.route("/dossiers/<path:code>/stop-notice.pdf")
 @access.roles_required(*AGENCY_STAFF)
 def stop_notice(code):
     dossier = _dossier_or_abort(code)
-    if dossier.status != "stopped":
+    if dossier.status != DossierStatus.STOPPED:
         abort(404)
-    return _pdf(slips.stop_notice_pdf(dossier), _slip_name("thong-bao-tu-choi", dossier))
+    return _pdf(papers.stop_notice_pdf(dossier), _slip_name("thong-bao-tu-choi", dossier))
 
 
 @bp.route("/dossiers/<path:code>/supplement-slip.pdf")
 @access.roles_required(*AGENCY_STAFF)
 def supplement_slip(code):
-    from ... import receipts
-
     dossier = _dossier_or_abort(code)
-    event = slips.supplement_request(dossier)
-    if event is None:
+    data = papers.supplement_slip_of(dossier)
+    if data is None:
         abort(404)
-    officer = event.actor
-    agency = event.from_agency or dossier.current_agency
-    data = receipts.supplement_slip_pdf(
-        addressee=dossier.applicant_name, procedure_name=dossier.procedure.name,
-        missing_documents=(event.data or {}).get("documents", []), reason=event.note,
-        officer_name=officer.full_name if officer else "", officer_agency=agency,
-        date=event.at, dossier_code=dossier.code)
     return _pdf(data, _slip_name("phieu-yeu-cau-bo-sung", dossier))
 
 

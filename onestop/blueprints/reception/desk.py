@@ -10,11 +10,11 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ... import policy
+from ... import pagination, policy
+from ... import status as st
 from ...errors import ValidationError
 from ...extensions import db
-from ...models import Dossier, DossierEvent, DossierStep, Procedure, User, UTCDateTime
-from ...queries import decode_cursor, encode_cursor
+from ...models import Agency, Dossier, DossierEvent, DossierStep, Procedure, User, UTCDateTime
 from ...status import DossierStatus
 from ...text import like_pattern
 from ...timeutil import fmt_datetime, zone
@@ -28,8 +28,9 @@ REGISTER_HEADINGS = (
 
 
 def search_procedures(agency_id: int, q: str | None, limit: int = 30) -> list[Procedure]:
-    """Active procedures the agency receives, by code prefix or folded name (diacritic-insensitive)."""
-    stmt = sa.select(Procedure).where(Procedure.receiving_agency_id == agency_id, Procedure.active.is_(True))
+    """Active procedures this desk may receive, by code prefix or folded name (diacritic-insensitive)."""
+    agency = db.session.get(Agency, agency_id)
+    stmt = sa.select(Procedure).where(policy.receivable_clause(agency), Procedure.active.is_(True))
     q = (q or "").strip()
     if q:
         escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -118,7 +119,8 @@ def register_select(user: User, filters: RegisterFilters):
         .where(DossierEvent.dossier_id == Dossier.id, DossierEvent.action == "return")
         .order_by(DossierEvent.id.desc()).limit(1).correlate(Dossier).scalar_subquery()
     )
-    result_back = sa.case((Dossier.status.in_(("result_ready", "returned")), Dossier.finished_at), else_=None)
+    result_back = sa.case((st.in_(Dossier.status, (DossierStatus.RESULT_READY, DossierStatus.RETURNED)),
+                           Dossier.finished_at), else_=None)
     stmt = (
         sa.select(Dossier.id, Dossier.code, proc.name, Dossier.sets, Dossier.applicant_name,
                   Dossier.applicant_address, Dossier.applicant_phone, Dossier.received_at, Dossier.due_at,
@@ -144,15 +146,9 @@ def _row(no: int, r) -> RegisterRow:
 def register_page(user: User, filters: RegisterFilters, cursor: str | None = None, start: int = 1,
                   limit: int = 50) -> tuple[list[RegisterRow], str | None]:
     """One page of the register in order received, keyset-paginated; numbering continues from `start`."""
-    stmt = register_select(user, filters)
-    if cursor:
-        value, ident = decode_cursor(cursor)
-        stmt = stmt.where(sa.tuple_(Dossier.received_at, Dossier.id)
-                          > sa.tuple_(sa.literal(value, UTCDateTime()), sa.literal(ident)))
-    rows = db.session.execute(stmt.order_by(Dossier.received_at, Dossier.id).limit(limit + 1)).all()
-    items = [_row(start + i, r) for i, r in enumerate(rows[:limit])]
-    next_cursor = encode_cursor(items[-1].received_at, items[-1].id) if len(rows) > limit else None
-    return items, next_cursor
+    result = pagination.page(register_select(user, filters), pagination.Order(Dossier.received_at, Dossier.id),
+                             cursor, limit)
+    return [_row(start + i, r) for i, r in enumerate(result.items)], result.next_cursor
 
 
 def register_count(user: User, filters: RegisterFilters) -> int:
@@ -169,30 +165,19 @@ def register_rows(user: User, filters: RegisterFilters) -> Iterator[RegisterRow]
 
 
 def write_register_xlsx(rows: Iterator[RegisterRow], target, *, agency_name: str, year: int) -> None:
-    """Write the register as an XLSX workbook (openpyxl write-only: rows are not kept in memory)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
+    """Write the register as an XLSX workbook (write-only: rows are streamed); times are real dates."""
+    from ...spreadsheet import Sheet, write_xlsx
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=f"So theo doi {year}")
-    widths = (6, 28, 40, 10, 26, 36, 14, 17, 17, 17, 17, 17, 22, 22, 24)
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[_col(i)].width = width
-    title = WriteOnlyCell(ws, value=_("SỔ THEO DÕI HỒ SƠ NĂM %(year)s – %(agency)s", year=year, agency=agency_name))
-    title.font = Font(bold=True, size=13)
-    ws.append([title])
-    bold = Font(bold=True)
-    header = []
-    for text in REGISTER_HEADINGS:
-        cell = WriteOnlyCell(ws, value=str(text))
-        cell.font = bold
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        header.append(cell)
-    ws.append(header)
-    for row in rows:
-        ws.append(row.cells())
-    wb.save(target)
+    def values(row: RegisterRow) -> list:
+        status = DossierStatus(row.status).label if row.status else ""
+        return [row.no, row.code, row.procedure, row.sets, row.applicant, row.address or "", row.phone or "",
+                row.received_at, row.due_at, row.transferred_at, row.result_received_at, row.returned_at,
+                row.giver or "", row.receiver or "", row.note or status]
+
+    title = _("SỔ THEO DÕI HỒ SƠ NĂM %(year)s – %(agency)s", year=year, agency=agency_name)
+    write_xlsx(target, [Sheet(f"So theo doi {year}", REGISTER_HEADINGS, (values(row) for row in rows),
+                              titles=[title], widths=(6, 28, 40, 10, 26, 36, 14, 17, 17, 17, 17, 17, 22, 22, 24),
+                              wrap_heads=True)])
 
 
 def _col(i: int) -> str:

@@ -10,8 +10,10 @@ from wtforms.fields import FieldList, FormField
 
 from ... import validation
 from ...errors import ValidationError
+from ...inputs import ascii_int, is_ascii_digits
+from ...status import Channel
 
-CHANNEL_CHOICES = [("counter", _l("Trực tiếp")), ("postal", _l("Bưu chính công ích"))]
+CHANNEL_CHOICES = Channel.choices({Channel.COUNTER, Channel.POSTAL})
 COUNT_FIELDS = (("originals", _l("Số bản chính")), ("certified_copies", _l("Số bản sao chứng thực")),
                 ("copies", _l("Số bản chụp")))
 
@@ -35,7 +37,7 @@ class IntakeForm(FlaskForm):
     email = StringField(_l("Email"))
     address = StringField(_l("Địa chỉ"))
     tax_code = StringField(_l("Mã số thuế (doanh nghiệp, nếu có)"))
-    channel = SelectField(_l("Kênh nộp"), choices=CHANNEL_CHOICES, default="counter",
+    channel = SelectField(_l("Kênh nộp"), choices=CHANNEL_CHOICES, default=Channel.COUNTER.value,
                           validate_choice=False)
     fee = StringField(_l("Phí, lệ phí (đồng)"))
     sets = StringField(_l("Số bộ hồ sơ"), default="1")
@@ -77,7 +79,7 @@ class IntakeForm(FlaskForm):
         if field.startswith("documents[") and "]" in field:
             index = field[len("documents["):field.index("]")]
             sub = field[field.index("]") + 2:] or "name"
-            if index.isdigit() and int(index) < len(self.received_documents()):
+            if is_ascii_digits(index) and int(index) < len(self.received_documents()):
                 entries = [e for e in self.documents.entries if e.form.received.data]
                 return getattr(entries[int(index)].form, sub, entries[int(index)].form.name)
         return getattr(self, self.FIELD_MAP.get(field, "full_name"))
@@ -205,7 +207,7 @@ class ActionForm(FlaskForm):
 
     def version_number(self) -> int | None:
         value = (self.version.data or "").strip()
-        return int(value) if value.isdigit() else None
+        return ascii_int(value)
 
     def field_for(self, field: str):
         """The field a domain error concerns; None when it belongs to no field of this form."""

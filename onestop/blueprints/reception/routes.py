@@ -7,13 +7,16 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ... import access, audit, files, policy, queries, receipts, workflow
+from ... import access, audit, files, idempotency, papers, policy, queries, workflow
 from ...errors import Conflict, ValidationError
 from ...extensions import db
+from ...inputs import ascii_int
 from ...models import Attachment, DossierEvent
 from ...status import DossierStatus
+from ...status import DossierStatus as S
 from ...timeutil import local
 from ...timeutil import now as utcnow
+from ...urls import safe_next
 from ..common import show_domain_error
 from . import bp, desk
 from .forms import ActionForm, ApplicantLookupForm, IntakeForm, ScanForm, SupplementSlipForm
@@ -30,13 +33,6 @@ def _pdf(data: bytes, filename: str) -> Response:
     return resp
 
 
-def _safe_next(value: str | None, default: str) -> str:
-    """Only same-site paths: never redirect to another host."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return default
-
-
 def _desk_filters(**kw) -> queries.DossierFilters:
     return queries.DossierFilters(receiving_agency_id=current_user.agency_id, **kw)
 
@@ -49,9 +45,9 @@ def index():
     """The desk's home: what waits for the clerk, and a search by code or applicant."""
     now = utcnow()
     counts = {
-        "queue": queries.count(current_user, _desk_filters(status=["submitted"])),
-        "handover": queries.count(current_user, _desk_filters(status=["received"])),
-        "returns": queries.count(current_user, _desk_filters(status=["result_ready"])),
+        "queue": queries.count(current_user, _desk_filters(status=[S.SUBMITTED])),
+        "handover": queries.count(current_user, _desk_filters(status=[S.RECEIVED])),
+        "returns": queries.count(current_user, _desk_filters(status=[S.RESULT_READY])),
     }
     q = (request.args.get("q") or "").strip()
     found = None
@@ -92,13 +88,13 @@ def intake():
     if not form.check(outcome):
         return _intake_page(form, lookup, procedure, status=422)
     if outcome == "supplement":
-        return _pdf(receipts.supplement_slip_pdf(
+        return _pdf(papers.supplement_slip_pdf(
             addressee=form.full_name.data.strip(), procedure_name=procedure.name,
             missing_documents=form.missing_documents(), reason=(form.reason.data or "").strip() or None,
             officer_name=current_user.full_name, officer_agency=current_user.agency, date=utcnow(),
         ), "phieu-yeu-cau-bo-sung.pdf")
     if outcome == "refuse":
-        return _pdf(receipts.refusal_slip_pdf(
+        return _pdf(papers.refusal_slip_pdf(
             addressee=form.full_name.data.strip(), procedure_name=procedure.name, reason=form.reason.data.strip(),
             officer_name=current_user.full_name, officer_agency=current_user.agency, date=utcnow(),
         ), "phieu-tu-choi-tiep-nhan.pdf")
@@ -125,11 +121,19 @@ def _prefill_applicant(form: IntakeForm, lookup: ApplicantLookupForm) -> None:
 
 
 def _intake_page(form, lookup, procedure, preview=None, status=200):
+    # One token per intake form, kept through previews and corrections: posting it twice creates one dossier.
+    token = request.form.get("intake_token") if request.method == "POST" else None
     return render_template("reception/intake.html", form=form, lookup=lookup, procedure=procedure,
-                           preview=preview or workflow.preview(procedure), confirmed=preview is not None), status
+                           preview=preview or workflow.preview(procedure), confirmed=preview is not None,
+                           intake_token=token if idempotency.valid_key(token) else idempotency.new_key()), status
 
 
 def _accept_intake(form: IntakeForm, lookup, procedure):
+    token = request.form.get("intake_token")
+    claim = idempotency.claim(current_user, "web:intake", token) if token else None
+    if isinstance(claim, idempotency.Replay):  # the same form posted again (double click, Back, retry)
+        flash(_("Hồ sơ %(code)s đã được tiếp nhận từ biểu mẫu này; không tạo thêm hồ sơ.", code=claim.body), "info")
+        return redirect(claim.location)
     uploads = [f for f in (form.scans.data or []) if f and f.filename]
     checked = []
     try:
@@ -149,6 +153,8 @@ def _accept_intake(form: IntakeForm, lookup, procedure):
                          user=current_user)
     flash(_("Đã tiếp nhận hồ sơ %(code)s. Hẹn trả kết quả: %(due)s.", code=dossier.code,
             due=local(dossier.due_at).strftime("%H:%M %d/%m/%Y")), "success")
+    if claim is not None:
+        idempotency.finish(claim, 302, dossier.code, url_for(".dossier", code=dossier.code))
     return redirect(url_for(".dossier", code=dossier.code, printed="receipt"))
 
 
@@ -178,7 +184,7 @@ def _dossier_page(dossier, form=None, scan_form=None, slip_form=None, status=200
     return render_template(
         "reception/dossier.html", dossier=dossier, actions=actions, events=events,
         scans=[a for a in attachments if a.kind in ("scan", "result")],
-        has_receipt=dossier.status not in receipts.NO_RECEIPT_STATUSES,
+        has_receipt=papers.has_receipt(dossier),
         refusal=_refusal_event(dossier), form=form, scan_form=scan_form or ScanForm(formdata=None),
         slip_form=slip_form or SupplementSlipForm(formdata=None), now=utcnow(), error=error,
         next_step=workflow.next_route_step(dossier) if "forward" in actions else None,
@@ -186,7 +192,7 @@ def _dossier_page(dossier, form=None, scan_form=None, slip_form=None, status=200
 
 
 def _refusal_event(dossier):
-    if dossier.status != "not_accepted":
+    if dossier.status != S.NOT_ACCEPTED:
         return None
     return db.session.execute(
         db.select(DossierEvent).where(DossierEvent.dossier_id == dossier.id, DossierEvent.action == "refuse")
@@ -226,7 +232,7 @@ def act(code, action):
     }
     flash(messages[action] % {"code": dossier.code, "agency": dossier.current_agency.name,
                               "who": dossier.collected_by or ""}, "success")
-    return redirect(_safe_next(form.next.data, url_for(".dossier", code=dossier.code)))
+    return redirect(safe_next(form.next.data, url_for(".dossier", code=dossier.code)))
 
 
 @bp.route("/dossiers/<code>/receipt.pdf")
@@ -234,8 +240,8 @@ def act(code, action):
 def receipt(code):
     """The receipt as issued (rendered once, then served from storage)."""
     dossier = access.visible_dossier_or_abort(code)
-    data = receipts.receipt_pdf(dossier)
-    return _pdf(data, receipts.receipt_filename(dossier))
+    data = papers.receipt_pdf(dossier)
+    return _pdf(data, papers.receipt_filename(dossier))
 
 
 @bp.route("/dossiers/<code>/refusal-slip.pdf")
@@ -246,7 +252,7 @@ def refusal_slip(code):
     if event is None:
         abort(404)
     officer = event.actor or current_user
-    return _pdf(receipts.refusal_slip_pdf(
+    return _pdf(papers.refusal_slip_pdf(
         addressee=dossier.applicant_name, procedure_name=dossier.procedure.name, reason=event.note or "",
         officer_name=officer.full_name, officer_agency=dossier.receiving_agency, date=event.at,
         dossier_code=dossier.code, received_at=dossier.received_at,
@@ -272,7 +278,7 @@ def supplement_slip(code):
     if len(reason) > 2000:
         form.reason.errors = [_("Lý do không được dài quá 2000 ký tự.")]
         return _dossier_page(dossier, slip_form=form, status=422)
-    return _pdf(receipts.supplement_slip_pdf(
+    return _pdf(papers.supplement_slip_pdf(
         addressee=dossier.applicant_name, procedure_name=dossier.procedure.name, missing_documents=missing,
         reason=reason or None, officer_name=current_user.full_name, officer_agency=current_user.agency,
         date=utcnow(), dossier_code=dossier.code,
@@ -339,28 +345,28 @@ def _list(template, statuses, order, **extra):
 @access.roles_required("clerk", "admin")
 def queue():
     """Online and postal dossiers waiting to be checked (Mới đăng ký)."""
-    return _list("reception/queue.html", ["submitted"], "oldest")
+    return _list("reception/queue.html", [S.SUBMITTED], "oldest")
 
 
 @bp.route("/handover")
 @access.roles_required("clerk", "admin")
 def handover():
     """Received dossiers waiting to be handed to the agency; those past the 15:00-rule deadline stand out."""
-    return _list("reception/handover.html", ["received"], "oldest")
+    return _list("reception/handover.html", [S.RECEIVED], "oldest")
 
 
 @bp.route("/returns")
 @access.roles_required("clerk", "admin")
 def returns():
     """Results ready at the desk (Đã xử lý xong), to hand to the citizen."""
-    return _list("reception/returns.html", ["result_ready"], "urgent")
+    return _list("reception/returns.html", [S.RESULT_READY], "urgent")
 
 
 # -- register --------------------------------------------------------------
 
 def _register_filters() -> desk.RegisterFilters:
     year_text = (request.args.get("year") or "").strip()
-    year = int(year_text) if year_text.isdigit() else local(utcnow()).year
+    year = ascii_int(year_text, local(utcnow()).year, low=1, high=9999)
     return desk.RegisterFilters(year=year, procedure_code=(request.args.get("procedure") or "").strip() or None,
                                 status=(request.args.get("status") or "").strip() or None)
 
@@ -371,7 +377,7 @@ def register():
     """Sổ theo dõi hồ sơ: the desk's yearly register with filters and keyset pagination."""
     filters = _register_filters()
     start_text = request.args.get("start", "1")
-    start = int(start_text) if start_text.isdigit() and int(start_text) > 0 else 1
+    start = ascii_int(start_text, 1, low=1)
     try:
         rows, next_cursor = desk.register_page(current_user, filters, request.args.get("cursor") or None,
                                                start=start, limit=LIST_LIMIT)

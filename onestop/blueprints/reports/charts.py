@@ -45,7 +45,7 @@ def monthly_trend(trend: list[dict], title: str, received_label: str, finished_l
     """Grouped bars (received, finished) per month and a line of the on-time rate."""
     height, left, right, top, bottom = 260, 44, 44, 40, 36
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
-    peak = max([1] + [max(t["received"], t["finished"]) for t in trend])
+    peak = max([1] + [max(t["new"], t["finished"]) for t in trend])
     step = plot_w / max(1, len(trend))
     bar_w = step * 0.35
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="os-chart" viewBox="0 0 {WIDTH} {height}" '
@@ -63,7 +63,7 @@ def monthly_trend(trend: list[dict], title: str, received_label: str, finished_l
     points = []
     for i, t in enumerate(trend):
         x = left + i * step + step * 0.15
-        for j, (key, colour) in enumerate((("received", "#0b4f8a"), ("finished", "#7fa7cf"))):
+        for j, (key, colour) in enumerate((("new", "#0b4f8a"), ("finished", "#7fa7cf"))):
             h = plot_h * t[key] / peak
             parts.append(f'<rect x="{x + j * bar_w:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w:.1f}" '
                          f'height="{h:.1f}" fill="{colour}"><title>{escape(t["month"])}: {t[key]}</title></rect>')

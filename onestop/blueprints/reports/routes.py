@@ -5,15 +5,11 @@ from flask import Response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ... import audit, reports
+from ... import audit, papers, reports, spreadsheet
 from ...access import roles_required
 from ...errors import ValidationError
-from ...extensions import db
-from ...pdf import render_pdf
 from ...timeutil import now
 from . import bp, charts, exports
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _selection():
@@ -35,7 +31,6 @@ def _export_audit(report: reports.Report, fmt: str, tables) -> None:
                  target_id=report.scope.identifier or "province",
                  details={"format": fmt, "tables": list(tables), "period": report.period.params(),
                           "scope": report.scope.identifier or None})
-    db.session.commit()
 
 
 @bp.route("/")
@@ -73,7 +68,7 @@ def export_xlsx():
     report = reports.build(period, scope)
     body = exports.xlsx(report, names)
     _export_audit(report, "xlsx", names)
-    return _download(body, XLSX_TYPE, _filename(report, "xlsx", names[0] if len(names) == 1 else None))
+    return _download(body, spreadsheet.XLSX_TYPE, _filename(report, "xlsx", names[0] if len(names) == 1 else None))
 
 
 @bp.route("/export.csv")
@@ -84,7 +79,7 @@ def export_csv():
     report = reports.build(period, scope)
     body = exports.csv_bytes(report, names[0])
     _export_audit(report, "csv", names)
-    return _download(body, "text/csv; charset=utf-8", _filename(report, "csv", names[0]))
+    return _download(body, spreadsheet.CSV_TYPE, _filename(report, "csv", names[0]))
 
 
 @bp.route("/monthly.pdf")
@@ -94,8 +89,8 @@ def monthly_pdf():
     report = reports.build(period, scope)
     tables = {name: reports.table(report, name) for name in ("summary", "agencies", "fields", "late",
                                                              "satisfaction")}
-    body = render_pdf("report_monthly.html", report=report, tables=tables, printed_at=now(),
-                      chart_agencies=charts.on_time_bars(report.agencies, _("Tỷ lệ đúng hạn theo cơ quan")))
+    body = papers.monthly_report_pdf(report, tables=tables, printed_at=now(),
+                                     chart=charts.on_time_bars(report.agencies, _("Tỷ lệ đúng hạn theo cơ quan")))
     _export_audit(report, "pdf", ["monthly"])
     return _download(body, "application/pdf", _filename(report, "pdf"), inline=True)
 
@@ -109,8 +104,9 @@ def _table_names(all_by_default: bool) -> list[str]:
     return [name]
 
 
-def _download(body: bytes, mimetype: str, filename: str, inline: bool = False) -> Response:
-    response = Response(body, mimetype=mimetype)
+def _download(body: bytes, content_type: str, filename: str, inline: bool = False) -> Response:
+    # content_type, not mimetype: Flask would add a second "; charset=utf-8" to a text type given as mimetype
+    response = Response(body, content_type=content_type)
     kind = "inline" if inline else "attachment"
     response.headers["Content-Disposition"] = f'{kind}; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"

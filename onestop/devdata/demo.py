@@ -1,10 +1,16 @@
-"""Demo data: a small province with its one-stop centre, departments, districts and communes."""
+"""Demo data: a merged province with two levels of local government (since 1 July 2025).
+
+Province → its public administrative service centre (with a branch), departments, and six
+communes, wards and a special zone (no districts). Provincial procedures may be received at the
+centre or its branch; two are published as received regardless of administrative boundary (any
+desk of the province receives them); commune procedures are received and decided at the commune.
+"""
 from __future__ import annotations
 
-from . import accounts, catalogue
-from .agencies import get_by_identifier
-from .extensions import db
-from .models import Agency, Procedure, User
+from .. import accounts, catalogue
+from ..agencies import get_by_identifier
+from ..extensions import db
+from ..models import Agency, Procedure, User
 
 PROVINCE = "000.00.00.H56"
 CENTER = "000.00.17.H56"
@@ -12,25 +18,30 @@ DEPT_CONSTRUCTION = "000.00.21.H56"
 DEPT_ENVIRONMENT = "000.00.22.H56"
 DEPT_PLANNING = "000.00.23.H56"
 DEPT_JUSTICE = "000.00.24.H56"
-DISTRICT_A = "000.00.31.H56"
-DISTRICT_B = "000.00.32.H56"
-COMMUNE_A1 = "000.01.31.H56"
+CENTER_BRANCH = "000.01.17.H56"
+WARD_TAN_PHU = "000.00.31.H56"
+WARD_LONG_HOA = "000.00.32.H56"
+COMMUNE_A1 = "000.01.31.H56"  # xã Phú Lộc
+COMMUNE_LONG_BINH = "000.01.32.H56"
+SPECIAL_ZONE = "000.00.40.H56"
 
 AGENCIES = [
     # identifier, name, parent, kind
     (PROVINCE, "UBND tỉnh Sơn Hà", None, "province"),
     (CENTER, "Trung tâm Phục vụ hành chính công tỉnh Sơn Hà", PROVINCE, "center"),
+    (CENTER_BRANCH, "Chi nhánh Trung tâm Phục vụ hành chính công tỉnh tại Long Hòa", CENTER, "center_branch"),
     (DEPT_CONSTRUCTION, "Sở Xây dựng", PROVINCE, "department"),
     (DEPT_ENVIRONMENT, "Sở Tài nguyên và Môi trường", PROVINCE, "department"),
     (DEPT_PLANNING, "Sở Kế hoạch và Đầu tư", PROVINCE, "department"),
     (DEPT_JUSTICE, "Sở Tư pháp", PROVINCE, "department"),
-    (DISTRICT_A, "UBND huyện Tân Phú", PROVINCE, "district"),
-    (COMMUNE_A1, "UBND xã Phú Lộc", DISTRICT_A, "commune"),
-    ("000.02.31.H56", "UBND xã Phú Thạnh", DISTRICT_A, "commune"),
-    (DISTRICT_B, "UBND huyện Long Hòa", PROVINCE, "district"),
-    ("000.01.32.H56", "UBND xã Long Bình", DISTRICT_B, "commune"),
-    ("000.02.32.H56", "UBND xã Long Sơn", DISTRICT_B, "commune"),
+    (WARD_TAN_PHU, "UBND phường Tân Phú", PROVINCE, "commune"),
+    (COMMUNE_A1, "UBND xã Phú Lộc", PROVINCE, "commune"),
+    ("000.02.31.H56", "UBND xã Phú Thạnh", PROVINCE, "commune"),
+    (WARD_LONG_HOA, "UBND phường Long Hòa", PROVINCE, "commune"),
+    (COMMUNE_LONG_BINH, "UBND xã Long Bình", PROVINCE, "commune"),
+    (SPECIAL_ZONE, "UBND đặc khu Hòn Sơn", PROVINCE, "commune"),
 ]
+PROVINCIAL_DESKS = [CENTER, CENTER_BRANCH]
 
 DEMO_PASSWORD = "onestop2026"
 
@@ -44,8 +55,10 @@ USERS = [
     ("lanhdao.tnmt", "leader", DEPT_ENVIRONMENT, "Vũ Đức Long"),
     ("chuyenvien.khdt", "specialist", DEPT_PLANNING, "Hoàng Anh Tuấn"),
     ("chuyenvien.tp", "specialist", DEPT_JUSTICE, "Bùi Thị Lan"),
-    ("tiepnhan.tanphu", "clerk", DISTRICT_A, "Ngô Văn Bình"),
-    ("chuyenvien.tanphu", "specialist", DISTRICT_A, "Đặng Thị Mai"),
+    ("tiepnhan.chinhanh", "clerk", CENTER_BRANCH, "Đinh Thị Thu"),
+    ("tiepnhan.tanphu", "clerk", WARD_TAN_PHU, "Ngô Văn Bình"),
+    ("chuyenvien.tanphu", "specialist", WARD_TAN_PHU, "Đặng Thị Mai"),
+    ("tiepnhan.longbinh", "clerk", COMMUNE_LONG_BINH, "Mai Thị Bình"),
     ("tiepnhan.phuloc", "clerk", COMMUNE_A1, "Lý Văn Hùng"),
     ("chuyenvien.phuloc", "specialist", COMMUNE_A1, "Phan Thị Hoa"),
 ]
@@ -53,7 +66,8 @@ USERS = [
 PROCEDURES = [
     {"code": "1.009994", "name": "Cấp giấy phép xây dựng nhà ở riêng lẻ", "field": "Xây dựng",
      "time_limit": 15, "time_unit": "working_days", "fee": 75000, "receiving_agency": CENTER,
-     "clock_on_supplement": "restart",
+     "receiving_desks": PROVINCIAL_DESKS, "clock_on_supplement": "restart", "online_level": "partial",
+     "legal_basis": "Luật Xây dựng 2014 (sửa đổi 2020); Nghị định 175/2024/NĐ-CP",
      "result_location": "Quầy số 3, Trung tâm Phục vụ hành chính công tỉnh",
      "documents": [
          {"name": "Đơn đề nghị cấp giấy phép xây dựng (Mẫu số 01)", "originals": 1, "copies": 0},
@@ -63,7 +77,8 @@ PROCEDURES = [
      "route": [{"agency": DEPT_CONSTRUCTION, "time": 15, "task": "Thẩm định, cấp giấy phép"}]},
     {"code": "1.004227", "name": "Cấp giấy phép khai thác, sử dụng nước dưới đất",
      "field": "Tài nguyên nước", "time_limit": 25, "time_unit": "working_days", "fee": 600000,
-     "receiving_agency": CENTER, "clock_on_supplement": "pause",
+     "receiving_agency": CENTER, "receiving_desks": PROVINCIAL_DESKS, "clock_on_supplement": "pause",
+     "legal_basis": "Luật Tài nguyên nước 2023",
      "result_location": "Quầy số 5, Trung tâm Phục vụ hành chính công tỉnh",
      "documents": [
          {"name": "Đơn đề nghị cấp giấy phép", "originals": 1, "copies": 0},
@@ -74,7 +89,9 @@ PROCEDURES = [
                {"agency": DEPT_CONSTRUCTION, "time": 5, "task": "Cho ý kiến về công trình"}]},
     {"code": "2.001610", "name": "Đăng ký thành lập doanh nghiệp tư nhân",
      "field": "Thành lập và hoạt động doanh nghiệp", "time_limit": 3, "time_unit": "working_days",
-     "fee": 50000, "receiving_agency": CENTER, "clock_on_supplement": "restart",
+     "fee": 50000, "receiving_agency": CENTER, "receiving_desks": PROVINCIAL_DESKS,
+     "clock_on_supplement": "restart", "online_level": "full", "online_time_limit": 2,
+     "legal_basis": "Luật Doanh nghiệp 2020; Nghị định 168/2025/NĐ-CP",
      "documents": [
          {"name": "Giấy đề nghị đăng ký doanh nghiệp", "originals": 1, "copies": 0},
          {"name": "Bản sao giấy tờ pháp lý của chủ doanh nghiệp", "originals": 0, "copies": 1},
@@ -82,7 +99,8 @@ PROCEDURES = [
      "route": [{"agency": DEPT_PLANNING, "time": 3, "task": "Xem xét, cấp đăng ký doanh nghiệp"}]},
     {"code": "1.001756", "name": "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam",
      "field": "Lý lịch tư pháp", "time_limit": 10, "time_unit": "working_days", "fee": 200000,
-     "receiving_agency": CENTER, "clock_on_supplement": "restart",
+     "receiving_agency": CENTER, "anywhere": True, "clock_on_supplement": "restart",
+     "online_level": "full", "legal_basis": "Luật Lý lịch tư pháp 2009",
      "documents": [
          {"name": "Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp", "originals": 1, "copies": 0},
          {"name": "Bản chụp giấy tờ tùy thân", "originals": 0, "copies": 1},
@@ -95,7 +113,8 @@ PROCEDURES = [
      "route": [{"agency": COMMUNE_A1, "time": 1, "task": "Chứng thực"}]},
     {"code": "1.001193", "name": "Đăng ký khai sinh", "field": "Hộ tịch",
      "time_limit": 1, "time_unit": "working_days", "same_day": True, "fee": 0,
-     "receiving_agency": COMMUNE_A1, "clock_on_supplement": "restart",
+     "receiving_agency": COMMUNE_A1, "anywhere": True, "clock_on_supplement": "restart",
+     "online_level": "full", "legal_basis": "Luật Hộ tịch 2014",
      "documents": [
          {"name": "Tờ khai đăng ký khai sinh", "originals": 1, "copies": 0},
          {"name": "Giấy chứng sinh", "originals": 1, "copies": 0},
@@ -107,25 +126,25 @@ PROCEDURES = [
      "documents": [{"name": "Giấy tờ, văn bản cần chứng thực chữ ký", "originals": 1, "copies": 0}],
      "route": [{"agency": COMMUNE_A1, "time": 4, "task": "Chứng thực chữ ký"}]},
     {"code": "2.000720", "name": "Đăng ký thành lập hộ kinh doanh", "field": "Thành lập và hoạt động hộ kinh doanh",
-     "time_limit": 3, "time_unit": "working_days", "fee": 100000, "receiving_agency": DISTRICT_A,
+     "time_limit": 3, "time_unit": "working_days", "fee": 100000, "receiving_agency": WARD_TAN_PHU,
      "clock_on_supplement": "restart",
      "documents": [
          {"name": "Giấy đề nghị đăng ký hộ kinh doanh", "originals": 1, "copies": 0},
          {"name": "Bản sao giấy tờ pháp lý của cá nhân", "originals": 0, "copies": 1},
      ],
-     "route": [{"agency": DISTRICT_A, "time": 3, "task": "Cấp giấy chứng nhận đăng ký hộ kinh doanh"}]},
+     "route": [{"agency": WARD_TAN_PHU, "time": 3, "task": "Cấp giấy chứng nhận đăng ký hộ kinh doanh"}]},
     {"code": "1.003003", "name": "Cho phép chuyển mục đích sử dụng đất đối với hộ gia đình, cá nhân",
      "field": "Đất đai", "time_limit": 15, "time_unit": "working_days", "fee": 0,
-     "receiving_agency": DISTRICT_A, "clock_on_supplement": "pause",
+     "receiving_agency": WARD_TAN_PHU, "clock_on_supplement": "pause",
      "documents": [
          {"name": "Đơn xin chuyển mục đích sử dụng đất", "originals": 1, "copies": 0},
          {"name": "Giấy chứng nhận quyền sử dụng đất", "originals": 1, "copies": 0},
      ],
-     "route": [{"agency": DISTRICT_A, "time": 10, "task": "Thẩm định nhu cầu sử dụng đất"},
+     "route": [{"agency": WARD_TAN_PHU, "time": 10, "task": "Thẩm định nhu cầu sử dụng đất"},
                {"agency": DEPT_ENVIRONMENT, "time": 5, "task": "Xác định giá đất cụ thể"}]},
     {"code": "1.010725", "name": "Thẩm định thiết kế xây dựng triển khai sau thiết kế cơ sở",
      "field": "Xây dựng", "time_limit": 30, "time_unit": "working_days", "fee": 1500000,
-     "receiving_agency": CENTER, "clock_on_supplement": "restart",
+     "receiving_agency": CENTER, "receiving_desks": PROVINCIAL_DESKS, "clock_on_supplement": "restart",
      "documents": [
          {"name": "Tờ trình thẩm định thiết kế", "originals": 1, "copies": 0},
          {"name": "Hồ sơ thiết kế xây dựng", "originals": 1, "copies": 0},
@@ -148,8 +167,9 @@ def load(password: str = DEMO_PASSWORD) -> dict:
             added["agencies"] += 1
     for username, role, agency, full_name in USERS:
         if db.session.execute(db.select(User.id).filter_by(username=username)).first() is None:
+            # The demo's published password is too short for the policy on purpose: demo accounts only.
             accounts.create_user(username, role=role, agency_identifier=agency, full_name=full_name,
-                                 password=password)
+                                 password=password, check_policy=False)
             added["users"] += 1
     existing = set(db.session.execute(db.select(Procedure.code)).scalars())
     result = catalogue.import_entries([p for p in PROCEDURES if p["code"] not in existing])

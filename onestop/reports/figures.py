@@ -11,8 +11,10 @@ Definitions (for a period [start, end) and a scope):
 - handled = received before the end and not finished before the start (online
   dossiers still waiting to be checked are not counted); carried over = received
   before the start; new = received in the period (by channel);
-- finished = ended in the period as result ready, returned, stopped or not
-  accepted, judged by `finish_state`; withdrawn dossiers are counted apart;
+- finished = ended in the period as result ready, returned or stopped (`JUDGED`),
+  judged by `finish_state`; withdrawn dossiers are counted apart; a dossier refused
+  at reception was never received (Decree 118/2025): it is counted as refused and
+  nowhere else (not carried over, not new, not finished, not in the on-time rate);
 - in progress = handled and not ended by the end of the period (or now, for a
   period that has not ended yet); overdue when the appointment had passed then
   (or when the clock was paused, if it was paused earlier);
@@ -23,171 +25,31 @@ Definitions (for a period [start, end) and a scope):
 from __future__ import annotations
 
 import bisect
-import calendar as pycal
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from .agencies import subtree_ids
-from .calendar import WorkCalendar, get_calendar
-from .errors import PermissionDenied, ValidationError
-from .extensions import db
-from .models import (
-    Agency,
-    Dossier,
-    DossierStep,
-    Feedback,
-    Procedure,
-    RouteStep,
-    User,
-)
-from .status import Rating
-from .timeutil import now as utcnow
-from .timeutil import zone
+from .. import status as st
+from ..calendar import WorkCalendar, get_calendar
+from ..extensions import db
+from ..models import Agency, Dossier, DossierStep, Feedback, Procedure, RouteStep
+from ..status import Channel, DeadlineState, DossierStatus, Rating, StepResult
+from ..timeutil import now as utcnow
+from ..timeutil import zone
+from .period import Period, Scope
 
-FINISHED = ("not_accepted", "stopped", "result_ready", "returned")
-PERIOD_KINDS = ("month", "quarter", "year", "custom")
+#: the endings judged early / on time / late (a withdrawn dossier ends without a judgement, a dossier
+#: refused at reception was never received)
+JUDGED = st.FINISHED - {DossierStatus.WITHDRAWN, DossierStatus.NOT_ACCEPTED}
+#: endings counted on their own, whatever their judgement
+ENDINGS = (DossierStatus.STOPPED, DossierStatus.NOT_ACCEPTED, DossierStatus.WITHDRAWN)
+#: the counts of one bucket; those per finish state and per ending are named by the state's or status's value
 COUNT_KEYS = (
     "carried", "new", "new_counter", "new_online", "new_postal", "new_digitised",
-    "finished", "early", "on_time", "late", "stopped", "not_accepted", "withdrawn",
+    "finished", *map(str, st.FINISH_STATES), *map(str, ENDINGS),
     "open", "open_overdue", "supplement", "ws_sum", "ws_count",
 )
-
-
-# -- periods and scopes ------------------------------------------------------
-
-@dataclass(frozen=True)
-class Period:
-    kind: str
-    first: date  # first local day
-    last: date  # last local day (inclusive)
-
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.first, time(), tzinfo=zone()).astimezone(UTC)
-
-    @property
-    def end(self) -> datetime:
-        return datetime.combine(self.last + timedelta(days=1), time(), tzinfo=zone()).astimezone(UTC)
-
-    @property
-    def label(self) -> str:
-        if self.kind == "month":
-            return _("Tháng %(m)02d/%(y)d", m=self.first.month, y=self.first.year)
-        if self.kind == "quarter":
-            return _("Quý %(q)d/%(y)d", q=(self.first.month - 1) // 3 + 1, y=self.first.year)
-        if self.kind == "year":
-            return _("Năm %(y)d", y=self.first.year)
-        return _("Từ %(a)s đến %(b)s", a=self.first.strftime("%d/%m/%Y"), b=self.last.strftime("%d/%m/%Y"))
-
-    def params(self) -> dict:
-        """Query-string parameters that select this period again."""
-        if self.kind == "custom":
-            return {"kind": "custom", "from": self.first.isoformat(), "to": self.last.isoformat()}
-        out = {"kind": self.kind, "year": self.first.year}
-        if self.kind == "month":
-            out["month"] = self.first.month
-        if self.kind == "quarter":
-            out["quarter"] = (self.first.month - 1) // 3 + 1
-        return out
-
-
-def _int(value, name: str, label: str, low: int, high: int) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise ValidationError(_("%(label)s không hợp lệ.", label=label), field=name) from None
-    if not low <= number <= high:
-        raise ValidationError(_("%(label)s phải từ %(low)d đến %(high)d.", label=label, low=low, high=high),
-                              field=name)
-    return number
-
-
-def _date(value, name: str, label: str) -> date:
-    text = str(value or "").strip()
-    try:
-        if "/" in text:
-            d, m, y = (int(x) for x in text.split("/"))
-            return date(y, m, d)
-        return date.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise ValidationError(_("%(label)s không hợp lệ (dd/mm/yyyy).", label=label), field=name) from None
-
-
-def parse_period(args, today: date | None = None) -> Period:
-    """The period chosen by query parameters: kind=month|quarter|year|custom, year, month, quarter, from, to."""
-    today = today or datetime.now(zone()).date()
-    kind = (args.get("kind") or "month").strip()
-    if kind not in PERIOD_KINDS:
-        raise ValidationError(_("Loại kỳ báo cáo không hợp lệ."), field="kind")
-    if kind == "custom":
-        first = _date(args.get("from"), "from", _("Ngày bắt đầu"))
-        last = _date(args.get("to"), "to", _("Ngày kết thúc"))
-        if last < first:
-            raise ValidationError(_("Ngày kết thúc phải không sớm hơn ngày bắt đầu."), field="to")
-        if (last - first).days > 366 * 5:
-            raise ValidationError(_("Kỳ báo cáo không được dài quá 5 năm."), field="to")
-        if first.year < 2010 or last.year > 2045:
-            raise ValidationError(_("Kỳ báo cáo phải nằm trong các năm 2010-2045."), field="from")
-        return Period("custom", first, last)
-    year = _int(args.get("year") or today.year, "year", _("Năm"), 2010, 2045)
-    if kind == "year":
-        return Period("year", date(year, 1, 1), date(year, 12, 31))
-    if kind == "quarter":
-        q = _int(args.get("quarter") or (today.month - 1) // 3 + 1, "quarter", _("Quý"), 1, 4)
-        first = date(year, 3 * q - 2, 1)
-        last_month = 3 * q
-        return Period("quarter", first, date(year, last_month, pycal.monthrange(year, last_month)[1]))
-    month = _int(args.get("month") or today.month, "month", _("Tháng"), 1, 12)
-    return Period("month", date(year, month, 1), date(year, month, pycal.monthrange(year, month)[1]))
-
-
-@dataclass
-class Scope:
-    """Whole province (agency None) or one agency and everything below it."""
-
-    agency: Agency | None
-    agency_ids: list[int] | None = None
-
-    @property
-    def label(self) -> str:
-        return self.agency.name if self.agency else _("Toàn tỉnh")
-
-    @property
-    def identifier(self) -> str:
-        return self.agency.identifier if self.agency else ""
-
-
-def resolve_scope(user: User, identifier: str | None) -> Scope:
-    """The scope a user asked for: admins anything, leaders their agency or one below it."""
-    identifier = (identifier or "").strip()
-    if user.role == "admin":
-        if not identifier:
-            return Scope(None)
-        agency = db.session.execute(db.select(Agency).filter_by(identifier=identifier)).scalar_one_or_none()
-        if agency is None:
-            raise ValidationError(_("Không tìm thấy cơ quan %(code)s.", code=identifier), field="agency")
-        return Scope(agency, subtree_ids(agency.id))
-    if user.role != "leader":
-        raise PermissionDenied(_("Chỉ lãnh đạo và quản trị được xem báo cáo."))
-    own = subtree_ids(user.agency_id)
-    if not identifier or identifier == user.agency.identifier:
-        return Scope(user.agency, own)
-    agency = db.session.execute(db.select(Agency).filter_by(identifier=identifier)).scalar_one_or_none()
-    if agency is None or agency.id not in own:
-        raise PermissionDenied(_("Bạn chỉ được xem báo cáo của cơ quan mình và các đơn vị trực thuộc."))
-    return Scope(agency, subtree_ids(agency.id))
-
-
-def scope_choices(user: User) -> list[Agency]:
-    """Agencies the user may pick as a scope."""
-    query = db.select(Agency).order_by(Agency.identifier)
-    if user.role != "admin":
-        query = query.where(Agency.id.in_(subtree_ids(user.agency_id)))
-    return list(db.session.execute(query).scalars())
 
 
 # -- procedures: who decides them ------------------------------------------
@@ -296,7 +158,7 @@ class Figures:
 
     @property
     def on_time_total(self) -> int:
-        return self.counts["early"] + self.counts["on_time"]
+        return self.counts[DeadlineState.EARLY] + self.counts[DeadlineState.ON_TIME]
 
     @property
     def on_time_rate(self) -> float | None:
@@ -304,7 +166,7 @@ class Figures:
 
     @property
     def late_rate(self) -> float | None:
-        return _pct(self.counts["late"], self.counts["finished"])
+        return _pct(self.counts[DeadlineState.LATE], self.counts["finished"])
 
     @property
     def avg_days(self) -> float | None:
@@ -356,7 +218,7 @@ class Report:
     @property
     def not_satisfied_rate(self) -> float | None:
         """Dossiers rated "not satisfied" per finished dossier (Decision 766)."""
-        return _pct(self.satisfaction.get("not_satisfied", 0), self.total.finished)
+        return _pct(self.satisfaction.get(Rating.NOT_SATISFIED, 0), self.total.finished)
 
     @property
     def score_766(self) -> float | None:
@@ -382,25 +244,22 @@ def aggregate_statements(period: Period, scope: Scope, as_of: datetime | None = 
         return sa.func.sum(sa.case((cond, 1), else_=0))
 
     ended = sa.and_(Dossier.finished_at.is_not(None), Dossier.finished_at < end)
-    finished = sa.and_(ended, Dossier.status.in_(FINISHED))
-    is_new = Dossier.received_at >= start
+    finished = sa.and_(ended, st.in_(Dossier.status, JUDGED))
+    received = Dossier.status != DossierStatus.NOT_ACCEPTED
+    is_new = sa.and_(received, Dossier.received_at >= start)
     still_open = sa.not_(ended)
     effective = sa.case(
         (sa.and_(Dossier.paused_at.is_not(None), Dossier.paused_at < asof), Dossier.paused_at), else_=asof)
     counts = {
-        "carried": count(Dossier.received_at < start),
+        "carried": count(sa.and_(received, Dossier.received_at < start)),
         "new": count(is_new),
-        "new_counter": count(sa.and_(is_new, Dossier.channel == "counter")),
-        "new_online": count(sa.and_(is_new, Dossier.channel == "online")),
-        "new_postal": count(sa.and_(is_new, Dossier.channel == "postal")),
+        "new_counter": count(sa.and_(is_new, Dossier.channel == Channel.COUNTER)),
+        "new_online": count(sa.and_(is_new, Dossier.channel == Channel.ONLINE)),
+        "new_postal": count(sa.and_(is_new, Dossier.channel == Channel.POSTAL)),
         "new_digitised": count(sa.and_(is_new, Dossier.digitised.is_(True))),
         "finished": count(finished),
-        "early": count(sa.and_(finished, Dossier.finish_state == "early")),
-        "on_time": count(sa.and_(finished, Dossier.finish_state == "on_time")),
-        "late": count(sa.and_(finished, Dossier.finish_state == "late")),
-        "stopped": count(sa.and_(ended, Dossier.status == "stopped")),
-        "not_accepted": count(sa.and_(ended, Dossier.status == "not_accepted")),
-        "withdrawn": count(sa.and_(ended, Dossier.status == "withdrawn")),
+        **{str(state): count(sa.and_(finished, Dossier.finish_state == state)) for state in st.FINISH_STATES},
+        **{str(status): count(sa.and_(ended, Dossier.status == status)) for status in ENDINGS},
         "open": count(still_open),
         "open_overdue": count(sa.and_(still_open, Dossier.due_at.is_not(None), Dossier.due_at < effective)),
         "supplement": count(Dossier.supplement_count > 0),
@@ -408,7 +267,7 @@ def aggregate_statements(period: Period, scope: Scope, as_of: datetime | None = 
     handled = sa.and_(
         Dossier.received_at < end,
         sa.or_(Dossier.finished_at.is_(None), Dossier.finished_at >= start),
-        Dossier.status != "submitted",
+        Dossier.status != DossierStatus.SUBMITTED,
         in_scope,
     )
     main = (sa.select(Dossier.procedure_id, *[c.label(k) for k, c in counts.items()])
@@ -425,7 +284,7 @@ def aggregate_statements(period: Period, scope: Scope, as_of: datetime | None = 
         sa.select(Dossier.procedure_id, sa.func.sum(ws_f - ws_r).label("ws_sum"),
                   sa.func.count().label("ws_count"))
         .select_from(Dossier).join(days_r, days_r.c.dn == dn_r).join(days_f, days_f.c.dn == dn_f)
-        .where(Dossier.finished_at >= start, Dossier.finished_at < end, Dossier.status.in_(FINISHED),
+        .where(Dossier.finished_at >= start, Dossier.finished_at < end, st.in_(Dossier.status, JUDGED),
                Dossier.received_at < end, in_scope)
         .group_by(Dossier.procedure_id)
     )
@@ -435,7 +294,7 @@ def aggregate_statements(period: Period, scope: Scope, as_of: datetime | None = 
     late = (
         sa.select(DossierStep.agency_id, sa.func.count().label("steps"),
                   sa.func.count(sa.distinct(DossierStep.dossier_id)).label("dossiers"))
-        .where(DossierStep.result == "late", DossierStep.finished_at >= start, DossierStep.finished_at < end,
+        .where(DossierStep.result == StepResult.LATE, DossierStep.finished_at >= start, DossierStep.finished_at < end,
                step_scope)
         .group_by(DossierStep.agency_id)
     )
@@ -454,15 +313,16 @@ def aggregate_statements(period: Period, scope: Scope, as_of: datetime | None = 
     for i, (_label, m_start, m_end) in enumerate(months):
         a = sa.literal(m_start, Dossier.received_at.type)
         b = sa.literal(m_end, Dossier.received_at.type)
-        fin = sa.and_(Dossier.finished_at >= a, Dossier.finished_at < b, Dossier.status.in_(FINISHED))
+        fin = sa.and_(Dossier.finished_at >= a, Dossier.finished_at < b, st.in_(Dossier.status, JUDGED))
         t_cols += [
-            count(sa.and_(Dossier.received_at >= a, Dossier.received_at < b)).label(f"r{i}"),
+            count(sa.and_(Dossier.received_at >= a, Dossier.received_at < b,
+                          Dossier.status != DossierStatus.NOT_ACCEPTED)).label(f"r{i}"),
             count(fin).label(f"f{i}"),
-            count(sa.and_(fin, Dossier.finish_state.in_(("early", "on_time")))).label(f"o{i}"),
+            count(sa.and_(fin, Dossier.finish_state.in_((DeadlineState.EARLY, DeadlineState.ON_TIME)))).label(f"o{i}"),
         ]
     t_last = sa.literal(months[-1][2], Dossier.received_at.type)
     trend = sa.select(*t_cols).where(
-        Dossier.status != "submitted", in_scope,
+        Dossier.status != DossierStatus.SUBMITTED, in_scope,
         sa.or_(sa.and_(Dossier.received_at >= t_first, Dossier.received_at < t_last),
                sa.and_(Dossier.finished_at >= t_first, Dossier.finished_at < t_last)),
     )
@@ -532,84 +392,9 @@ def build(period: Period, scope: Scope, as_of: datetime | None = None) -> Report
     trend = []
     for i, (label, _a, _b) in enumerate(stmts["_months"]):
         received, fin, ok = (int(trend_row[f"{p}{i}"] or 0) for p in "rfo")
-        trend.append({"month": label, "received": received, "finished": fin, "on_time": ok,
+        trend.append({"month": label, "new": received, "finished": fin, "on_time_total": ok,
                       "on_time_rate": _pct(ok, fin)})
     return Report(period, scope, stmts["_as_of"], total, agency_rows, proc_rows, field_rows, late_rows,
                   satisfaction, trend)
 
-
-# -- tables for the page and the exports -----------------------------------
-
-FIGURE_COLUMNS = [
-    # key, heading, getter
-    ("carried", _l("Kỳ trước chuyển sang"), lambda f: f.carried),
-    ("new", _l("Tiếp nhận mới"), lambda f: f.new),
-    ("received", _l("Tổng số hồ sơ"), lambda f: f.received),
-    ("new_counter", _l("Mới – trực tiếp"), lambda f: f.new_counter),
-    ("new_online", _l("Mới – trực tuyến"), lambda f: f.new_online),
-    ("new_postal", _l("Mới – bưu chính"), lambda f: f.new_postal),
-    ("finished", _l("Đã giải quyết"), lambda f: f.finished),
-    ("early", _l("Trước hạn"), lambda f: f.early),
-    ("on_time", _l("Đúng hạn"), lambda f: f.on_time),
-    ("late", _l("Trễ hạn"), lambda f: f.late),
-    ("open_on_time", _l("Đang giải quyết – trong hạn"), lambda f: f.open_on_time),
-    ("open_overdue", _l("Đang giải quyết – quá hạn"), lambda f: f.open_overdue),
-    ("supplement", _l("Yêu cầu bổ sung"), lambda f: f.supplement),
-    ("stopped", _l("Dừng xử lý"), lambda f: f.stopped),
-    ("withdrawn", _l("Rút hồ sơ"), lambda f: f.withdrawn),
-    ("on_time_rate", _l("Tỷ lệ đúng hạn (%)"), lambda f: f.on_time_rate),
-    ("avg_days", _l("Thời gian xử lý bình quân (ngày làm việc)"), lambda f: f.avg_days),
-    ("online_share", _l("Tỷ lệ trực tuyến (%)"), lambda f: f.online_share),
-    ("digitised_share", _l("Tỷ lệ số hóa (%)"), lambda f: f.digitised_share),
-]
-
-TABLES = {
-    "summary": _l("Tổng hợp"),
-    "agencies": _l("Theo cơ quan"),
-    "procedures": _l("Theo thủ tục"),
-    "fields": _l("Theo lĩnh vực"),
-    "late": _l("Trễ hạn theo cơ quan"),
-    "satisfaction": _l("Mức độ hài lòng"),
-    "trend": _l("Diễn biến theo tháng"),
-}
-
-
-def table(report: Report, name: str) -> tuple[list[str], list[list]]:
-    """One table of the report as Vietnamese headings and rows of plain values."""
-    fig_heads = [str(h) for _k, h, _g in FIGURE_COLUMNS]
-
-    def figs(f: Figures) -> list:
-        return [g(f) for _k, _h, g in FIGURE_COLUMNS]
-
-    if name == "summary":
-        heads = [_("Chỉ tiêu"), _("Giá trị")]
-        rows = [[h, v] for h, v in zip(fig_heads, figs(report.total), strict=True)]
-        rows += [[_("Số hồ sơ không được tiếp nhận"), report.total.not_accepted],
-                 [_("Điểm hài lòng theo Quyết định 766 (%)"), report.score_766]]
-        return heads, rows
-    if name == "agencies":
-        heads = [_("Mã cơ quan"), _("Cơ quan"), *fig_heads, _("Hồ sơ có bước trễ hạn")]
-        return heads, [[r.key, r.label, *figs(r.figures), r.extra["late_step_dossiers"]] for r in report.agencies]
-    if name == "procedures":
-        heads = [_("Mã thủ tục"), _("Thủ tục"), _("Lĩnh vực"), _("Cơ quan giải quyết"), *fig_heads]
-        return heads, [[r.key, r.label, r.extra["field"], r.extra["agency"], *figs(r.figures)]
-                       for r in report.procedures]
-    if name == "fields":
-        heads = [_("Lĩnh vực"), *fig_heads]
-        return heads, [[r.label, *figs(r.figures)] for r in report.fields]
-    if name == "late":
-        heads = [_("Mã cơ quan"), _("Cơ quan"), _("Số bước trễ hạn"), _("Số hồ sơ bị trễ tại cơ quan")]
-        return heads, [[r.key, r.label, r.extra["late_steps"], r.extra["late_step_dossiers"]]
-                       for r in report.late_steps]
-    if name == "satisfaction":
-        heads = [_("Mức độ"), _("Số lượt đánh giá"), _("Tỷ lệ (%)")]
-        rows = [[str(label), report.satisfaction.get(key, 0), report.satisfaction_share(key)]
-                for key, label in Rating.choices()]
-        rows.append([_("Tổng"), report.satisfaction_total, 100.0 if report.satisfaction_total else None])
-        return heads, rows
-    if name == "trend":
-        heads = [_("Tháng"), _("Tiếp nhận mới"), _("Đã giải quyết"), _("Đúng và trước hạn"), _("Tỷ lệ đúng hạn (%)")]
-        return heads, [[t["month"], t["received"], t["finished"], t["on_time"], t["on_time_rate"]]
-                       for t in report.trend]
-    raise ValidationError(_("Bảng báo cáo không hợp lệ."), field="table")
 

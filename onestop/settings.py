@@ -1,0 +1,105 @@
+"""A province's settings for the rules where the law leaves a choice (defaults from DOMAIN.md).
+
+Each rule has a default, a range and a label; a province's choice is one row of
+`settings`. Reads are cached per process for a short while (like the calendar)
+and dropped when an admin changes a value here, so every worker sees a change
+within CACHE_SECONDS.
+"""
+from __future__ import annotations
+
+import threading
+import time as _time
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from . import audit
+from .errors import ValidationError
+from .extensions import db
+from .models import Setting, User
+from .timeutil import now as utcnow
+
+CACHE_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    label: object
+    help: object
+    default: int
+    minimum: int
+    maximum: int
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("supplement_window_days", _l("Thời hạn yêu cầu bổ sung (ngày làm việc)"),
+         _l("Cơ quan chỉ được yêu cầu bổ sung hồ sơ trong số ngày làm việc này kể từ khi nhận hồ sơ."), 3, 1, 30),
+    Rule("supplement_max_requests", _l("Số lần yêu cầu bổ sung tối đa"),
+         _l("Mặc định một lần, với danh sách đầy đủ giấy tờ cần bổ sung."), 1, 1, 5),
+    Rule("supplement_reply_days", _l("Thời hạn công dân bổ sung (ngày làm việc)"),
+         _l("Quá thời hạn này hồ sơ được đánh dấu để cơ quan xem xét trả lại hoặc dừng xử lý."), 10, 1, 90),
+    Rule("apology_min_days", _l("Lập phiếu xin lỗi trước hạn ít nhất (ngày làm việc)"),
+         _l("Phiếu xin lỗi và hẹn lại phải được lập trước ngày hẹn trả ít nhất số ngày làm việc này."), 1, 0, 10),
+    Rule("apology_max_days", _l("Hẹn lại chậm nhất (ngày làm việc sau hẹn cũ)"),
+         _l("Ngày hẹn mới không được muộn hơn ngày hẹn cũ quá số ngày làm việc này."), 15, 1, 120),
+    Rule("apology_warning_days", _l("Cảnh báo cần xin lỗi trước hạn (ngày làm việc)"),
+         _l("Hệ thống nhắc cơ quan đang giữ hồ sơ và soạn sẵn phiếu xin lỗi khi còn số ngày làm việc này."),
+         2, 1, 10),
+)
+BY_KEY = {rule.key: rule for rule in RULES}
+
+_lock = threading.Lock()
+_cached: dict = {"values": None, "loaded": 0.0, "bind": None}
+
+
+def invalidate() -> None:
+    with _lock:
+        _cached["values"] = None
+
+
+def current() -> dict[str, int]:
+    """Every rule's value in force (the province's choice, else the default)."""
+    bind = id(db.engine)
+    with _lock:
+        values = _cached["values"]
+        if values is not None and _cached["bind"] == bind and _time.monotonic() - _cached["loaded"] < CACHE_SECONDS:
+            return values
+    stored = dict(db.session.execute(db.select(Setting.key, Setting.value)).all())
+    values = {rule.key: int(stored.get(rule.key, rule.default)) for rule in RULES}
+    with _lock:
+        _cached.update(values=values, loaded=_time.monotonic(), bind=bind)
+    return values
+
+
+def get(key: str) -> int:
+    return current()[key]
+
+
+def _parse(rule: Rule, raw) -> int:
+    text = str(raw).strip() if raw is not None else ""
+    if not (text.isascii() and text.isdigit()):
+        raise ValidationError(f"{rule.label}: phải là số nguyên.", field=rule.key)
+    value = int(text)
+    if not rule.minimum <= value <= rule.maximum:
+        raise ValidationError(f"{rule.label}: phải từ {rule.minimum} đến {rule.maximum}.", field=rule.key)
+    return value
+
+
+def update(actor: User, raw: dict) -> dict[str, tuple[int, int]]:
+    """Check and store the given values (all or nothing); the changes as {key: (before, after)}. Flushes."""
+    parsed = {key: _parse(BY_KEY[key], value) for key, value in raw.items() if key in BY_KEY}
+    before = current()
+    changes = {key: (before[key], value) for key, value in parsed.items() if before[key] != value}
+    for key, (_old, value) in changes.items():
+        row = db.session.get(Setting, key)
+        if row is None:
+            db.session.add(Setting(key=key, value=value, updated_at=utcnow(), updated_by_id=actor.id))
+        else:
+            row.value, row.updated_at, row.updated_by_id = value, utcnow(), actor.id
+    if changes:
+        db.session.flush()
+        audit.record("settings.update", actor=actor, target_type="settings", target_id="rules",
+                     details={"changes": {k: {"from": a, "to": b} for k, (a, b) in changes.items()}})
+    invalidate()
+    return changes
