@@ -41,8 +41,15 @@ class Config:
     ONESTOP_DUE_SOON_HOURS = _int("ONESTOP_DUE_SOON_HOURS", 8)
     ONESTOP_UPLOAD_MAX_BYTES = _int("ONESTOP_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
     ONESTOP_FILES_DIR = os.environ.get("ONESTOP_FILES_DIR", str(INSTANCE_DIR / "files"))
-    ONESTOP_LOGIN_MAX_FAILURES = _int("ONESTOP_LOGIN_MAX_FAILURES", 5)
-    ONESTOP_LOGIN_LOCK_MINUTES = _int("ONESTOP_LOGIN_LOCK_MINUTES", 15)
+    # Sign-in throttling: growing delays per (account, address) instead of a lock others could trigger.
+    ONESTOP_LOGIN_PAIR_FREE = _int("ONESTOP_LOGIN_PAIR_FREE", 3)
+    ONESTOP_LOGIN_PAIR_MAX_DELAY = _int("ONESTOP_LOGIN_PAIR_MAX_DELAY", 300)
+    ONESTOP_LOGIN_ADDRESS_BUDGET = _int("ONESTOP_LOGIN_ADDRESS_BUDGET", 30)
+    ONESTOP_LOGIN_ACCOUNT_BUDGET = _int("ONESTOP_LOGIN_ACCOUNT_BUDGET", 10)
+    ONESTOP_LOGIN_MAX_DELAY = _int("ONESTOP_LOGIN_MAX_DELAY", 900)
+    # Lookup keys: wrong guesses per address, and per dossier before only the printed key is accepted.
+    ONESTOP_LOOKUP_FAILURE_LIMIT = os.environ.get("ONESTOP_LOOKUP_FAILURE_LIMIT", "20 per hour")
+    ONESTOP_LOOKUP_ID_FAILURES = _int("ONESTOP_LOOKUP_ID_FAILURES", 10)
     ONESTOP_WEBHOOK_URL = os.environ.get("ONESTOP_WEBHOOK_URL") or None
     # Delivery attempts of a notice before it is marked failed (kept, and retryable).
     ONESTOP_NOTICE_MAX_ATTEMPTS = _int("ONESTOP_NOTICE_MAX_ATTEMPTS", 10)

@@ -38,6 +38,7 @@ from .models import (
     LookupFailure,
 )
 from .status import DeadlineState, DossierStatus, Rating
+from .status import DossierStatus as S
 from .timeutil import fmt_date, iso, local
 from .timeutil import now as utcnow
 
@@ -229,35 +230,35 @@ def status_summary(dossier: Dossier) -> str:
     status = dossier.status
     receiving = dossier.receiving_agency.name
     due = when(dossier.due_at)
-    if status == "submitted":
+    if status == S.SUBMITTED:
         text = _("Hồ sơ đã được đăng ký trực tuyến, đang chờ Bộ phận Một cửa kiểm tra và tiếp nhận.")
-    elif status == "received":
+    elif status == S.RECEIVED:
         text = _("Hồ sơ đã được tiếp nhận tại %(agency)s và đang được chuyển đến cơ quan giải quyết. "
                  "Hẹn trả kết quả lúc %(due)s.", agency=receiving, due=due)
-    elif status == "processing":
+    elif status == S.PROCESSING:
         text = _("Hồ sơ đang được xử lý tại %(agency)s. Hẹn trả kết quả lúc %(due)s.",
                  agency=dossier.current_agency.name, due=due)
-    elif status == "supplement_requested":
+    elif status == S.SUPPLEMENT_REQUESTED:
         if dossier.procedure.clock_on_supplement == "pause":
             clock = _("Thời gian chờ bổ sung không tính vào thời hạn giải quyết.")
         else:
             clock = _("Thời hạn giải quyết được tính lại từ đầu khi nhận đủ giấy tờ bổ sung.")
         text = _("Cơ quan giải quyết yêu cầu bổ sung giấy tờ. Vui lòng nộp bổ sung tại %(agency)s. %(clock)s",
                  agency=receiving, clock=clock)
-    elif status == "awaiting_payment":
+    elif status == S.AWAITING_PAYMENT:
         text = _("Hồ sơ đang chờ thực hiện nghĩa vụ tài chính (nộp phí, lệ phí hoặc thuế). "
                  "Thời gian chờ không tính vào thời hạn giải quyết.")
-    elif status == "not_accepted":
+    elif status == S.NOT_ACCEPTED:
         text = _("Hồ sơ không được tiếp nhận. Lý do được ghi trong Phiếu từ chối tiếp nhận giải quyết hồ sơ.")
-    elif status == "withdrawn":
+    elif status == S.WITHDRAWN:
         text = _("Hồ sơ đã được rút theo yêu cầu của người nộp; thủ tục không tiếp tục được giải quyết.")
-    elif status == "stopped":
+    elif status == S.STOPPED:
         text = _("Cơ quan giải quyết đã dừng xử lý hồ sơ. Vui lòng liên hệ %(agency)s để nhận văn bản trả lời.",
                  agency=receiving)
-    elif status == "result_ready":
+    elif status == S.RESULT_READY:
         text = _("Hồ sơ đã có kết quả. Mời ông/bà đến nhận kết quả tại %(place)s trong giờ làm việc (%(hours)s).",
                  place=collection_place(dossier)["location"], hours=working_hours_text())
-    elif status == "returned":
+    elif status == S.RETURNED:
         text = _("Kết quả đã được trả lúc %(at)s.", at=when(dossier.returned_at or dossier.finished_at))
     else:
         text = dossier.status_label
@@ -305,7 +306,7 @@ def public_view(dossier: Dossier, full: bool, now: datetime | None = None) -> di
         "returned_at": iso(dossier.returned_at),
         "receiving_agency": _agency(dossier.receiving_agency),
         "current_agency": _agency(dossier.current_agency),
-        "collection": collection_place(dossier) if dossier.status == "result_ready" else None,
+        "collection": collection_place(dossier) if dossier.status == S.RESULT_READY else None,
         "steps": _steps(dossier),
         "applicant_name": None,
         "applicant_name_masked": None,
@@ -322,7 +323,7 @@ def _personal_part(dossier: Dossier) -> dict:
     """What only the applicant (holder of the key) reads: name, reasons, documents, amounts, rating."""
     details: dict = {}
     status = dossier.status
-    if status == "supplement_requested":
+    if status == S.SUPPLEMENT_REQUESTED:
         event = _last_event(dossier, "request_supplement")
         details["supplement"] = {
             "documents": list((event.data or {}).get("documents") or []) if event else [],
@@ -330,10 +331,10 @@ def _personal_part(dossier: Dossier) -> dict:
             "requested_at": iso(event.at) if event else None,
             "bring_to": dossier.receiving_agency.name,
         }
-    if status == "awaiting_payment":
+    if status == S.AWAITING_PAYMENT:
         details["payment"] = {"amount": dossier.payment_amount}
-    if status in ("not_accepted", "stopped", "withdrawn"):
-        event = _last_event(dossier, {"not_accepted": "refuse", "stopped": "stop", "withdrawn": "withdraw"}[status])
+    if status in (S.NOT_ACCEPTED, S.STOPPED, S.WITHDRAWN):
+        event = _last_event(dossier, {S.NOT_ACCEPTED: "refuse", S.STOPPED: "stop", S.WITHDRAWN: "withdraw"}[status])
         details["reason"] = event.note if event else None
     if dossier.original_due_at is not None:
         details["apology"] = {
@@ -352,7 +353,7 @@ def _personal_part(dossier: Dossier) -> dict:
             "comment": feedback.comment,
             "created_at": iso(feedback.created_at),
         },
-        "can_give_feedback": status == "returned" and feedback is None,
+        "can_give_feedback": status == S.RETURNED and feedback is None,
     }
 
 
@@ -366,7 +367,7 @@ def submit_feedback(dossier: Dossier, rating, comment=None, now: datetime | None
     comment = validation.clean_str(comment, "comment", _("Góp ý"), max_len=2000)
     if comment is not None and not storable(comment):
         raise ValidationError(_("Góp ý chứa ký tự không hợp lệ."), field="comment")
-    if dossier.status != "returned":
+    if dossier.status != S.RETURNED:
         raise Conflict(_("Chỉ có thể đánh giá sau khi ông/bà đã nhận kết quả."), code="not_returned")
     if feedback_of(dossier) is not None:
         raise Conflict(_("Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ được đánh giá một lần."),

@@ -31,3 +31,35 @@ def test_upgrade_matches_models_and_downgrade_works(app, tmp_path):
         downgrade(revision="base")
         assert sa.inspect(db.engine).get_table_names() in ([], ["alembic_version"])
         db.engine.dispose()
+
+
+def test_existing_procedures_keep_their_receiving_desk_after_the_2025_migration(app, tmp_path):
+    """Decree 118/2025's revision gives every existing procedure its current desk as its one allowed desk."""
+    if IS_POSTGRES:
+        url = db.engine.url.set(database="onestop_migration_data")
+        admin = sa.create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text("DROP DATABASE IF EXISTS onestop_migration_data"))
+            conn.execute(sa.text("CREATE DATABASE onestop_migration_data"))
+        admin.dispose()
+        url = url.render_as_string(False)
+    else:
+        url = f"sqlite:///{tmp_path}/data.db"
+    from support import make_app
+
+    migrated = make_app(SQLALCHEMY_DATABASE_URI=str(url))
+    with migrated.app_context():
+        upgrade(revision="b17a0de5c0de")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO agencies (id, identifier, name, kind, active) "
+                                 "VALUES (7, '000.00.17.H56', 'Trung tâm', 'center', true)"))
+            conn.execute(sa.text(
+                "INSERT INTO procedures (id, code, name, name_search, field, time_limit, time_unit, same_day, fee, "
+                "receiving_agency_id, clock_on_supplement, active, created_at) VALUES (3, '1.009994', 'Cấp phép', "
+                "'', 'Xây dựng', 15, 'working_days', false, 0, 7, 'restart', true, '2026-01-02 03:00:00')"))
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT procedure_id, agency_id FROM procedure_desks")).all() == [(3, 7)]
+            row = conn.execute(sa.text("SELECT anywhere, online_level FROM procedures")).one()
+            assert (bool(row[0]), row[1]) == (False, "none")
+        db.engine.dispose()

@@ -52,14 +52,14 @@ class UserForm(FlaskForm):
     email = StringField(_l("Email"))
     role = SelectField(_l("Vai trò"), choices=role_choices, validate_choice=False)
     agency = SelectField(_l("Cơ quan"), validate_choice=False)
-    password = PasswordField(_l("Mật khẩu (ít nhất 8 ký tự)"))
+    password = PasswordField(_l("Mật khẩu (ít nhất 12 ký tự, hoặc một cụm từ gồm 4 từ)"))
     confirm = PasswordField(_l("Nhập lại mật khẩu"),
                             validators=[EqualTo("password", _l("Mật khẩu nhập lại không khớp."))])
     submit = SubmitField(_l("Lưu"))
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField(_l("Mật khẩu mới (ít nhất 8 ký tự)"),
+    password = PasswordField(_l("Mật khẩu mới (ít nhất 12 ký tự, hoặc một cụm từ gồm 4 từ)"),
                              validators=[DataRequired(_l("Vui lòng nhập mật khẩu mới."))])
     confirm = PasswordField(_l("Nhập lại mật khẩu mới"),
                             validators=[EqualTo("password", _l("Mật khẩu nhập lại không khớp."))])
