@@ -5,7 +5,8 @@ from pathlib import Path
 from onestop.status import DossierStatus
 
 ROOT = Path(__file__).resolve().parents[2]
-LITERAL = re.compile(r"""["'](%s)["']""" % "|".join(s.value for s in DossierStatus))
+VALUES = "|".join(s.value for s in DossierStatus)
+LITERAL = re.compile(rf"""["']({VALUES})["']""")
 # Names that are not statuses: the processing blueprint, the intake form's "document received" checkbox.
 BLUEPRINT_NAME = re.compile(r"""Blueprint\("processing"|\("processing", "/processing"\)|"received": True""")
 
