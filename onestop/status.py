@@ -12,22 +12,21 @@ from enum import StrEnum
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+# Each vocabulary's labels, registered below its class (lazy strings, translated when rendered).
+_LABELS: dict[type, dict] = {}
+
 
 class _Labelled(StrEnum):
     """A StrEnum whose members have a translated label."""
 
     @property
     def label(self) -> str:
-        return str(self._labels()[self])
+        return str(_LABELS[type(self)][self])
 
     @property
     def lazy_label(self):
         """The label, translated when it is rendered (for form choices built at import time)."""
-        return self._labels()[self]
-
-    @classmethod
-    def _labels(cls) -> dict:
-        raise NotImplementedError
+        return _LABELS[type(self)][self]
 
     @classmethod
     def values(cls) -> tuple[str, ...]:
@@ -59,9 +58,6 @@ class DossierStatus(_Labelled):
     RESULT_READY = "result_ready"
     RETURNED = "returned"
 
-    @classmethod
-    def _labels(cls) -> dict:
-        return _STATUS_LABELS
 
     @property
     def code(self) -> int:
@@ -103,6 +99,7 @@ _STATUS_LABELS = {
     S.RESULT_READY: _l("Đã xử lý xong"),
     S.RETURNED: _l("Đã trả kết quả"),
 }
+_LABELS[DossierStatus] = _STATUS_LABELS
 #: the processing clock runs
 CLOCK = frozenset({S.RECEIVED, S.PROCESSING})
 #: waiting for the citizen
@@ -129,9 +126,6 @@ class Channel(_Labelled):
     ONLINE = "online"
     POSTAL = "postal"
 
-    @classmethod
-    def _labels(cls) -> dict:
-        return _CHANNEL_LABELS
 
     @property
     def code(self) -> int:
@@ -141,6 +135,7 @@ class Channel(_Labelled):
 _CHANNEL_CODES = {Channel.COUNTER: 1, Channel.ONLINE: 2, Channel.POSTAL: 3}
 _CHANNEL_LABELS = {Channel.COUNTER: _l("Trực tiếp"), Channel.ONLINE: _l("Trực tuyến"),
                    Channel.POSTAL: _l("Bưu chính công ích")}
+_LABELS[Channel] = _CHANNEL_LABELS
 
 
 class DeadlineState(_Labelled):
@@ -152,9 +147,6 @@ class DeadlineState(_Labelled):
     EARLY = "early"
     LATE = "late"
 
-    @classmethod
-    def _labels(cls) -> dict:
-        return _DEADLINE_LABELS
 
     @property
     def finished_label(self) -> str:
@@ -169,6 +161,7 @@ _DEADLINE_LABELS = {
     DeadlineState.EARLY: _l("Trước hạn"),
     DeadlineState.LATE: _l("Trễ hạn"),
 }
+_LABELS[DeadlineState] = _DEADLINE_LABELS
 _FINISHED_LABELS = {DeadlineState.ON_TIME: _l("Đúng hạn"), DeadlineState.EARLY: _l("Trước hạn"),
                     DeadlineState.LATE: _l("Trễ hạn")}
 #: the judgement of a finished dossier or step
@@ -183,13 +176,11 @@ class StepResult(_Labelled):
     ON_TIME = "on_time"
     LATE = "late"
 
-    @classmethod
-    def _labels(cls) -> dict:
-        return _STEP_LABELS
 
 
 _STEP_LABELS = {StepResult.EARLY: _l("Trước hạn"), StepResult.ON_TIME: _l("Đúng hạn"),
                 StepResult.LATE: _l("Quá hạn")}
+_LABELS[StepResult] = _STEP_LABELS
 
 
 class Rating(_Labelled):
@@ -197,13 +188,11 @@ class Rating(_Labelled):
     SATISFIED = "satisfied"
     NOT_SATISFIED = "not_satisfied"
 
-    @classmethod
-    def _labels(cls) -> dict:
-        return _RATING_LABELS
 
 
 _RATING_LABELS = {Rating.VERY_SATISFIED: _l("Rất hài lòng"), Rating.SATISFIED: _l("Hài lòng"),
                   Rating.NOT_SATISFIED: _l("Không hài lòng")}
+_LABELS[Rating] = _RATING_LABELS
 
 
 class TimeUnit(_Labelled):
@@ -213,13 +202,11 @@ class TimeUnit(_Labelled):
     WORKING_HOURS = "working_hours"
     CALENDAR_DAYS = "calendar_days"
 
-    @classmethod
-    def _labels(cls) -> dict:
-        return _TIME_UNIT_LABELS
 
 
 _TIME_UNIT_LABELS = {TimeUnit.WORKING_DAYS: _l("Ngày làm việc"), TimeUnit.WORKING_HOURS: _l("Giờ làm việc"),
                      TimeUnit.CALENDAR_DAYS: _l("Ngày (kể cả ngày nghỉ)")}
+_LABELS[TimeUnit] = _TIME_UNIT_LABELS
 
 
 class OnlineLevel(_Labelled):
@@ -229,13 +216,11 @@ class OnlineLevel(_Labelled):
     PARTIAL = "partial"
     NONE = "none"
 
-    @classmethod
-    def _labels(cls) -> dict:
-        return _ONLINE_LABELS
 
 
 _ONLINE_LABELS = {OnlineLevel.FULL: _l("Toàn trình"), OnlineLevel.PARTIAL: _l("Một phần"),
                   OnlineLevel.NONE: _l("Không trực tuyến")}
+_LABELS[OnlineLevel] = _ONLINE_LABELS
 
 
 class EnumString(sa.types.TypeDecorator):
