@@ -181,10 +181,11 @@ class Procedure(db.Model):
     # receive (`desks`; `receiving_agency` is the main one and always among them), or any desk of the
     # province for procedures published as received regardless of administrative boundary.
     deciding_agency_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("agencies.id"))
-    anywhere: so.Mapped[bool] = so.mapped_column(default=False)
+    anywhere: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     # A shorter time limit for dossiers submitted online (same unit), and how far it is offered online.
     online_time_limit: so.Mapped[int | None] = so.mapped_column()
-    online_level: so.Mapped[OnlineLevel] = so.mapped_column(EnumString(OnlineLevel, 10), default=OnlineLevel.NONE)
+    online_level: so.Mapped[OnlineLevel] = so.mapped_column(EnumString(OnlineLevel, 10), default=OnlineLevel.NONE,
+                                                          server_default=OnlineLevel.NONE.value)
     legal_basis: so.Mapped[str | None] = so.mapped_column(sa.Text)
 
     receiving_agency: so.Mapped[Agency] = so.relationship(foreign_keys=[receiving_agency_id])
@@ -320,7 +321,7 @@ class Dossier(db.Model):
     supplement_count: so.Mapped[int] = so.mapped_column(default=0)
     # The citizen's time to supply the papers asked for; flagged once by the sweep when it passes.
     supplement_due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
-    supplement_expired: so.Mapped[bool] = so.mapped_column(default=False)
+    supplement_expired: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     # When the sweep warned the agency that an apology is due (so that it comes a working day ahead).
     apology_warned_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     payment_amount: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
