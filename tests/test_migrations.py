@@ -8,19 +8,22 @@ from support import IS_POSTGRES
 from onestop.extensions import db
 
 
+def _empty_database(name: str, tmp_path) -> str:
+    """A new, empty database for migrating: a PostgreSQL database of that name, or an SQLite file."""
+    if not IS_POSTGRES:
+        return f"sqlite:///{tmp_path}/{name}.db"
+    admin = sa.create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return db.engine.url.set(database=name).render_as_string(False)
+
+
 def test_upgrade_matches_models_and_downgrade_works(app, tmp_path):
-    if IS_POSTGRES:
-        url = db.engine.url.set(database="onestop_migration_test")
-        admin = sa.create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text("DROP DATABASE IF EXISTS onestop_migration_test"))
-            conn.execute(sa.text("CREATE DATABASE onestop_migration_test"))
-        admin.dispose()
-    else:
-        url = f"sqlite:///{tmp_path}/migrated.db"
     from support import make_app
 
-    migrated = make_app(SQLALCHEMY_DATABASE_URI=str(url) if not IS_POSTGRES else url.render_as_string(False))
+    migrated = make_app(SQLALCHEMY_DATABASE_URI=_empty_database("onestop_migration_test", tmp_path))
     with migrated.app_context():
         upgrade()
         with db.engine.connect() as conn:
@@ -35,19 +38,9 @@ def test_upgrade_matches_models_and_downgrade_works(app, tmp_path):
 
 def test_existing_procedures_keep_their_receiving_desk_after_the_2025_migration(app, tmp_path):
     """Decree 118/2025's revision gives every existing procedure its current desk as its one allowed desk."""
-    if IS_POSTGRES:
-        url = db.engine.url.set(database="onestop_migration_data")
-        admin = sa.create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text("DROP DATABASE IF EXISTS onestop_migration_data"))
-            conn.execute(sa.text("CREATE DATABASE onestop_migration_data"))
-        admin.dispose()
-        url = url.render_as_string(False)
-    else:
-        url = f"sqlite:///{tmp_path}/data.db"
     from support import make_app
 
-    migrated = make_app(SQLALCHEMY_DATABASE_URI=str(url))
+    migrated = make_app(SQLALCHEMY_DATABASE_URI=_empty_database("onestop_migration_data", tmp_path))
     with migrated.app_context():
         upgrade(revision="b17a0de5c0de")
         with db.engine.begin() as conn:
