@@ -27,6 +27,14 @@ BLUEPRINTS = (
     ("admin", "/admin"),
     ("api", "/api/v1"),
     ("open311", "/open311/v2"),
+    # -- blueprints: PAKN (issue 15) --
+    ("pakn", "/pakn"),
+    # -- blueprints: online public services (issue 16) --
+    ("portal", "/thu-tuc"),
+    ("verify", "/verify"),
+    # -- blueprints: public scoreboard and integrity (issue 20) --
+    # -- blueprints: queue, kiosk, board (issue 21) --
+    ("queue", "/queue"),
 )
 LANGUAGES = ("vi", "en")
 
@@ -90,6 +98,9 @@ def select_locale() -> str:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    from . import replica
+
+    replica.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=str(BASE_DIR / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -178,4 +189,7 @@ def register_background(app: Flask) -> None:
     from . import notices, scheduler
 
     notices.init_app(app)
+    from . import portal_sync  # issue 15: the national portal outbox listens to dossier events
+
+    portal_sync.init_app(app)
     scheduler.init_app(app)

@@ -357,6 +357,32 @@ def _personal_part(dossier: Dossier) -> dict:
     }
 
 
+# -- the electronic result --------------------------------------------------------
+
+RESULT_STATUSES = (S.RESULT_READY, S.RETURNED)
+
+
+def result_attachment(dossier: Dossier):
+    """The result file the applicant may download (the latest one), once the result is ready or returned."""
+    from .models import Attachment
+
+    if dossier.status not in RESULT_STATUSES:
+        return None
+    return db.session.execute(
+        db.select(Attachment).where(Attachment.dossier_id == dossier.id, Attachment.kind == "result")
+        .order_by(Attachment.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def result_download(dossier: Dossier) -> dict | None:
+    """What the lookup page says of the downloadable result (only shown to the holder of the key)."""
+    att = result_attachment(dossier)
+    if att is None:
+        return None
+    return {"name": att.original_name, "size": att.size, "is_pdf": att.content_type == "application/pdf",
+            "signed": bool(dossier.electronic_result) and att.content_type == "application/pdf"}
+
+
 # -- satisfaction ----------------------------------------------------------------
 
 def submit_feedback(dossier: Dossier, rating, comment=None, now: datetime | None = None) -> Feedback:

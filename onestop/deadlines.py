@@ -217,6 +217,11 @@ def supplement_reply_due(cal: WorkCalendar, now: datetime) -> datetime:
     return cal.add_working_days(now, settings.get("supplement_reply_days"))
 
 
+def pakn_answer_due(cal: WorkCalendar, filed_at: datetime) -> datetime:
+    """When the agency must have answered a PAKN filed at that moment (issue 15)."""
+    return cal.add_working_days(filed_at, settings.get("pakn_answer_days"))
+
+
 def resume_note(cal: WorkCalendar, dossier: Dossier, waited: int | None) -> str:
     """The history note of a supplement received: how the clock moved."""
     if waited is None:

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from . import audit, transaction
+from . import audit, filestore, signing, transaction
 from .errors import ValidationError
 from .extensions import db
 from .models import Attachment, Dossier, User
@@ -24,6 +25,8 @@ MAGIC = ((b"%PDF-", "pdf"), (b"\xff\xd8\xff", "jpeg"), (b"\x89PNG\r\n\x1a\n", "p
 # Browsers and scanners sometimes declare nothing useful; the content still decides.
 UNDECLARED = ("", "application/octet-stream")
 KINDS = ("scan", "result", "receipt", "slip")
+# Kinds the issuing agency seals with its certificate when they are PDFs (onestop/signing.py).
+SEALED_KINDS = ("result", "receipt")
 
 
 def files_dir() -> Path:
@@ -35,8 +38,8 @@ def max_bytes() -> int:
 
 
 def path_of(att: Attachment) -> Path:
-    """Where the attachment's bytes live (two-level fan-out keeps directories small)."""
-    return files_dir() / att.stored_name[:2] / att.stored_name
+    """Where the attachment's bytes live in the local store (two-level fan-out keeps directories small)."""
+    return filestore.LocalStore(files_dir()).path(att.stored_name)
 
 
 def sniff(data: bytes) -> str | None:
@@ -99,16 +102,15 @@ def save_bytes(dossier: Dossier, data: bytes, *, kind: str, original_name: str, 
     """
     if kind not in KINDS:
         raise ValueError(f"unknown attachment kind {kind!r}")
+    if kind in SEALED_KINDS and sniff(data) == "pdf":
+        data = _sealed(dossier, data, kind=kind, user=user)
     stored_name = uuid.uuid4().hex
     att = Attachment(dossier=dossier, kind=kind, original_name=_clean_name(original_name),
                      stored_name=stored_name, content_type=content_type, size=len(data),
                      sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=getattr(user, "id", None))
-    target = path_of(att)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".part")
-    tmp.write_bytes(data)
-    tmp.replace(target)
-    transaction.track_file(target)  # deleted again if this transaction rolls back
+    store = filestore.current()
+    store.put(stored_name, data, content_type)
+    transaction.track_stored(lambda: store.delete(stored_name))  # removed again if this transaction rolls back
     db.session.add(att)
     if kind == "scan" and not dossier.digitised:
         dossier.digitised = True
@@ -117,6 +119,25 @@ def save_bytes(dossier: Dossier, data: bytes, *, kind: str, original_name: str, 
         audit.record("dossier.attach", actor=user, target=dossier,
                      details={"kind": kind, "name": att.original_name, "size": att.size, "sha256": att.sha256})
     return att
+
+
+def _sealed(dossier: Dossier, data: bytes, *, kind: str, user: User | None) -> bytes:
+    """A result sealed by the agency that completes it (an electronic result), a receipt by the receiving desk.
+
+    Without a usable certificate the file is kept unsigned and staff are told why; an image result is never
+    sealed, and neither counts as an electronic result.
+    """
+    with force_locale("vi"):  # the reason is part of the sealed paper, whoever uploads it
+        if kind == "result":
+            agency = getattr(user, "agency", None) or dossier.current_agency
+            reason = _("Kết quả giải quyết hồ sơ %(code)s", code=dossier.code)
+        else:
+            agency = dossier.receiving_agency
+            reason = _("Giấy tiếp nhận hồ sơ và hẹn trả kết quả, hồ sơ %(code)s", code=dossier.code)
+    data, sealed = signing.seal_or_keep(data, agency, reason=reason)
+    if sealed and kind == "result":
+        dossier.electronic_result = True
+    return data
 
 
 def save_upload(dossier: Dossier, file_storage, kind: str, user: User | None, field: str = "scans") -> Attachment:
@@ -128,7 +149,7 @@ def save_upload(dossier: Dossier, file_storage, kind: str, user: User | None, fi
 
 def open_attachment(att: Attachment) -> BinaryIO:
     """The stored file, opened for reading in binary mode."""
-    return path_of(att).open("rb")
+    return filestore.current().open(att.stored_name)
 
 
 def read_bytes(att: Attachment) -> bytes:

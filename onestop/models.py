@@ -334,6 +334,11 @@ class Dossier(db.Model):
     alert_level: so.Mapped[int] = so.mapped_column(sa.SmallInteger, default=0)
     digitised: so.Mapped[bool] = so.mapped_column(default=False)
     electronic_result: so.Mapped[bool] = so.mapped_column(default=False)
+    # -- Dossier columns: Decision 766 indicators (issue 15) --
+    # -- Dossier columns: online public services (issue 16) --
+    # -- Dossier columns: the desk's fixes (issue 19) --
+    # -- Dossier columns: integrity (issue 20) --
+    # -- Dossier columns: queue (issue 21) --
 
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
@@ -525,6 +530,8 @@ class Attachment(db.Model):
     sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
     uploaded_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     uploaded_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    # A document digitised for an earlier dossier of the same citizen, reused instead of a new upload (766).
+    reused_from_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("attachments.id"))
 
     dossier: so.Mapped[Dossier] = so.relationship()
     uploaded_by: so.Mapped[User | None] = so.relationship()
@@ -643,6 +650,222 @@ class IdempotentRequest(db.Model):
     body: so.Mapped[str | None] = so.mapped_column(sa.Text)
     location: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+
+# -- Tables: PAKN and the national portal sync (issue 15) --
+from .status import PaknKind, PaknStatus, SyncState  # noqa: E402
+
+
+class Pakn(db.Model):
+    """A citizen's complaint or recommendation (phản ánh, kiến nghị) about a dossier or a desk (onestop/pakn.py)."""
+
+    __tablename__ = "pakn"
+    __table_args__ = (
+        sa.Index("ix_pakn_agency_status_due", "agency_id", "status", "due_at"),
+        sa.Index("ix_pakn_created_at", "created_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(30), unique=True)  # PAKN-2026-000123
+    kind: so.Mapped[PaknKind] = so.mapped_column(EnumString(PaknKind, 20))
+    status: so.Mapped[PaknStatus] = so.mapped_column(EnumString(PaknStatus, 12), default=PaknStatus.OPEN)
+    dossier_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("dossiers.id"), index=True)
+    # The agency concerned: it answers (its staff, or leaders of the agencies above it).
+    agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    content: so.Mapped[str] = so.mapped_column(sa.Text)
+    contact_name: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    contact_phone: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    contact_email: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    anonymous: so.Mapped[bool] = so.mapped_column(default=False)
+    # With the code, what lets the citizen see the answer and rate it.
+    key: so.Mapped[str] = so.mapped_column(sa.String(16))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    due_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    answered_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    answer: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    answered_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    rating: so.Mapped[Rating | None] = so.mapped_column(EnumString(Rating, 20))
+    rated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    overdue_flagged_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    dossier: so.Mapped[Dossier | None] = so.relationship()
+    agency: so.Mapped[Agency] = so.relationship()
+    answered_by: so.Mapped[User | None] = so.relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return PaknKind(self.kind).label
+
+    @property
+    def status_label(self) -> str:
+        return PaknStatus(self.status).label
+
+    @property
+    def rating_label(self) -> str | None:
+        return Rating(self.rating).label if self.rating else None
+
+
+class PortalSync(db.Model):
+    """A record for the national portal (DongBoHoSoMC or CapNhatTienDoHoSoMC), written with the change.
+
+    `event_id` is the history row it comes from; not a foreign key, as dossier_events is partitioned
+    by year on PostgreSQL and a partitioned table cannot be referenced.
+    """
+
+    __tablename__ = "portal_sync"
+    __table_args__ = (
+        sa.Index("ix_portal_sync_state_next", "state", "next_attempt_at"),
+        sa.UniqueConstraint("event_id", "service", name="uq_portal_sync_event_service"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    dossier_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("dossiers.id"), index=True)
+    event_id: so.Mapped[int | None] = so.mapped_column()
+    service: so.Mapped[str] = so.mapped_column(sa.String(40))
+    payload: so.Mapped[str] = so.mapped_column(sa.Text)  # JSON, as sent
+    state: so.Mapped[SyncState] = so.mapped_column(EnumString(SyncState, 10), default=SyncState.PENDING)
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    next_attempt_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    dossier: so.Mapped[Dossier] = so.relationship()
+
+    @property
+    def state_label(self) -> str:
+        return SyncState(self.state).label
+
+
+
+# -- Tables: online public services (issue 16) --
+
+
+class OneTimeCode(db.Model):
+    """A one-time code sent to a citizen's email or phone (onestop/otp.py); only its keyed hash is kept."""
+
+    __tablename__ = "one_time_codes"
+    __table_args__ = (sa.Index("ix_one_time_codes_contact_purpose", "contact", "purpose", "created_at"),
+                      sa.Index("ix_one_time_codes_expires_at", "expires_at"))
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    contact: so.Mapped[str] = so.mapped_column(sa.String(255))
+    channel: so.Mapped[str] = so.mapped_column(sa.String(10))  # email | sms
+    purpose: so.Mapped[str] = so.mapped_column(sa.String(40))
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+
+
+# -- Tables: the province's face (issue 19) --
+class ProvinceFace(db.Model):
+    """The one row naming the province on every page: name, emblem, banner colour, contacts (admin page)."""
+
+    __tablename__ = "province_face"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    banner_color: so.Mapped[str] = so.mapped_column(sa.String(7), default="#0b4f8a", server_default="#0b4f8a")
+    address: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    hotline: so.Mapped[str | None] = so.mapped_column(sa.String(50))
+    working_hours: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    emblem: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
+    emblem_type: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+
+# -- Tables: integrity and broker leads (issue 20) --
+
+
+# -- Tables: the centre's floor, counters and tickets (issue 21) --
+from .status import TicketState  # noqa: E402
+
+
+class QueueCounter(db.Model):
+    """A counter (quầy) of a desk's hall and the fields it serves (none listed: every field)."""
+
+    __tablename__ = "queue_counters"
+    __table_args__ = (sa.UniqueConstraint("agency_id", "number", name="uq_queue_counters_agency_number"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"))
+    number: so.Mapped[int] = so.mapped_column()
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    fields: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    agency: so.Mapped[Agency] = so.relationship()
+
+
+class QueueSequence(db.Model):
+    """Last queue number handed out per desk per local day (one upsert per ticket, like CodeSequence)."""
+
+    __tablename__ = "queue_sequences"
+
+    agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"), primary_key=True)
+    day: so.Mapped[date] = so.mapped_column(sa.Date, primary_key=True)
+    last_value: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class QueueTicket(db.Model):
+    """A number taken at a desk's kiosk, from taking to the end of its service."""
+
+    __tablename__ = "queue_tickets"
+    __table_args__ = (
+        sa.UniqueConstraint("agency_id", "day", "number", name="uq_queue_tickets_agency_day_number"),
+        sa.Index("ix_queue_tickets_agency_day_state", "agency_id", "day", "state", "id"),
+        sa.Index("ix_queue_tickets_agency_taken", "agency_id", "taken_at"),
+        sa.Index("ix_queue_tickets_counter_state", "counter_id", "state"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"))
+    day: so.Mapped[date] = so.mapped_column(sa.Date)
+    number: so.Mapped[int] = so.mapped_column()
+    field: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    state: so.Mapped[TicketState] = so.mapped_column(EnumString(TicketState, 12), default=TicketState.WAITING)
+    # The public status page's address: unguessable, so numbers cannot be walked through.
+    token: so.Mapped[str] = so.mapped_column(sa.String(24), unique=True)
+    # The kiosk form's one-time token: a double tap gives the same ticket, not two.
+    request_token: so.Mapped[str | None] = so.mapped_column(sa.String(40), unique=True)
+    taken_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    called_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    last_called_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    calls: so.Mapped[int] = so.mapped_column(default=0)
+    started_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    done_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    counter_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("queue_counters.id"))
+    clerk_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    dossier_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("dossiers.id"), index=True)
+
+    agency: so.Mapped[Agency] = so.relationship()
+    counter: so.Mapped[QueueCounter | None] = so.relationship()
+
+    @property
+    def state_label(self) -> str:
+        return TicketState(self.state).label
+
+
+class CounterRating(db.Model):
+    """A citizen's rating on the counter's tablet, once per ticket; anonymous to the desk's staff."""
+
+    __tablename__ = "counter_ratings"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    ticket_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("queue_tickets.id"), unique=True)
+    counter_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("queue_counters.id"), index=True)
+    dossier_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("dossiers.id"), index=True)
+    rating: so.Mapped[Rating] = so.mapped_column(EnumString(Rating, 20))
+    # Did anyone ask for money or offer to speed things up; did the citizen have to come more than once.
+    asked_money: so.Mapped[bool | None] = so.mapped_column()
+    came_again: so.Mapped[bool | None] = so.mapped_column()
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
 
 
 # The deadline rules declare the sweep's partial index on dossiers; load them with the models.

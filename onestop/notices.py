@@ -32,6 +32,7 @@ from .signals import deadlines_flagged, dossier_event
 from .status import DossierStatus
 from .timeutil import fmt_datetime, iso
 from .timeutil import now as utcnow
+from .urls import base_url
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +205,7 @@ def queue_digests(after_event_id: int, now: datetime) -> int:
                       overdue=samples.get((agency_id, "overdue"), []),
                       due_soon=samples.get((agency_id, "due_soon"), []),
                       apology_due=samples.get((agency_id, "apology_due"), []),
-                      inbox_url=current_app.config.get("ONESTOP_BASE_URL", "").rstrip("/") + "/processing/")
+                      inbox_url=base_url() + "/processing/")
         db.session.add(OutboxMessage(channel="email", recipient=email, subject=subject, body=body,
                                      kind="staff.digest", next_attempt_at=now))
         queued += 1

@@ -46,6 +46,7 @@ class DossierFilters:
     received_from: date | None = None
     received_to: date | None = None
     assignee_id: int | None = None
+    not_returned: bool = False  # the desk's returns list: nothing handed over yet
 
 
 @dataclass
@@ -112,6 +113,8 @@ def filtered(user: User, filters: DossierFilters, now: datetime | None = None):
         stmt = stmt.where(Dossier.current_agency_id == filters.current_agency_id)
     if filters.receiving_agency_id is not None:
         stmt = stmt.where(Dossier.receiving_agency_id == filters.receiving_agency_id)
+    if filters.not_returned:
+        stmt = stmt.where(Dossier.returned_at.is_(None))
     if filters.agency_identifier:
         from .agencies import get_by_identifier
 

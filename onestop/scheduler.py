@@ -37,6 +37,11 @@ def add_jobs(target: BaseScheduler, app: Flask, first_run: datetime) -> None:
                    replace_existing=True, coalesce=True, max_instances=1, next_run_time=first_run)
     target.add_job(run_delivery, "interval", args=[app], seconds=seconds, id="onestop-outbox",
                    replace_existing=True, coalesce=True, max_instances=1, next_run_time=first_run)
+    # -- jobs: national portal sync (issue 15) --
+    target.add_job(run_portal_sync, "interval", args=[app], seconds=seconds, id="onestop-portal-sync",
+                   replace_existing=True, coalesce=True, max_instances=1, next_run_time=first_run)
+    target.add_job(run_partitions, "interval", args=[app], hours=24, id="onestop-partitions",
+                   replace_existing=True, coalesce=True, max_instances=1, next_run_time=first_run)
     log.info("scheduler: sweep every %s min, outbox every %s s", minutes, seconds)
 
 
@@ -81,6 +86,23 @@ def run_sweep(app: Flask) -> dict | None:
     if result and "skipped" not in result:
         log.info("deadline sweep: %s", result)
     return result
+
+
+def run_partitions(app: Flask) -> dict | None:
+    """The yearly partitions of the history and the notices, checked once a day (PostgreSQL only)."""
+    from . import partitions
+
+    result = jobs.in_app_context(app, partitions.run, "partitions")
+    if result and result.get("created"):
+        log.info("partitions created: %s", ", ".join(result["created"]))
+    return result
+
+
+def run_portal_sync(app: Flask) -> dict | None:
+    """The national portal sync delivery (issue 15), in its own app context; off without ONESTOP_PORTAL_URL."""
+    from . import portal_sync
+
+    return jobs.in_app_context(app, portal_sync.deliver, "portal sync")
 
 
 def run_delivery(app: Flask) -> dict | None:

@@ -46,6 +46,18 @@ RULES: tuple[Rule, ...] = (
     Rule("apology_warning_days", _l("Cảnh báo cần xin lỗi trước hạn (ngày làm việc)"),
          _l("Hệ thống nhắc cơ quan đang giữ hồ sơ và soạn sẵn phiếu xin lỗi khi còn số ngày làm việc này."),
          2, 1, 10),
+    # -- rules: Decision 766 weights and PAKN (issue 15) --
+    Rule("pakn_answer_days", _l("Thời hạn trả lời phản ánh, kiến nghị (ngày làm việc)"),
+         _l("Cơ quan được phản ánh, kiến nghị phải trả lời người dân trong số ngày làm việc này."), 10, 1, 60),
+    # -- rules: online public services (issue 16) --
+    Rule("otp_valid_minutes", _l("Thời hạn hiệu lực của mã xác nhận (phút)"),
+         _l("Mã xác nhận gửi qua email hoặc tin nhắn hết hiệu lực sau số phút này."), 10, 2, 60),
+    Rule("otp_max_attempts", _l("Số lần nhập sai mã xác nhận tối đa"),
+         _l("Nhập sai quá số lần này, người dân phải yêu cầu mã mới."), 5, 1, 10),
+    Rule("otp_max_per_hour", _l("Số mã xác nhận tối đa gửi tới một địa chỉ trong một giờ"),
+         _l("Hạn chế gửi tin nhắn, email hàng loạt tới cùng một người."), 5, 1, 30),
+    # -- rules: integrity thresholds (issue 20) --
+    # -- rules: queue (issue 21) --
 )
 BY_KEY = {rule.key: rule for rule in RULES}
 

@@ -222,6 +222,94 @@ _ONLINE_LABELS = {OnlineLevel.FULL: _l("Toàn trình"), OnlineLevel.PARTIAL: _l(
                   OnlineLevel.NONE: _l("Không trực tuyến")}
 _LABELS[OnlineLevel] = _ONLINE_LABELS
 
+# -- vocabularies: PAKN and portal sync (issue 15) --
+
+
+class PaknKind(_Labelled):
+    """What a citizen's message to the administration is (phản ánh, kiến nghị; onestop/pakn.py)."""
+
+    COMPLAINT = "complaint"
+    RECOMMENDATION = "recommendation"
+
+
+_LABELS[PaknKind] = {PaknKind.COMPLAINT: _l("Phản ánh"), PaknKind.RECOMMENDATION: _l("Kiến nghị")}
+
+
+class PaknStatus(_Labelled):
+    """Where a PAKN stands: waiting for the agency's answer, answered, or closed."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+_LABELS[PaknStatus] = {PaknStatus.OPEN: _l("Đang xử lý"), PaknStatus.ANSWERED: _l("Đã trả lời"),
+                       PaknStatus.CLOSED: _l("Đã đóng")}
+
+
+class SyncState(_Labelled):
+    """Where a record for the national portal stands (onestop/portal_sync.py)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    INVALID = "invalid"
+
+
+_LABELS[SyncState] = {SyncState.PENDING: _l("Chờ gửi"), SyncState.SENT: _l("Đã đồng bộ"),
+                      SyncState.FAILED: _l("Gửi lỗi"), SyncState.INVALID: _l("Thiếu dữ liệu, không gửi")}
+
+
+# -- vocabularies: online public services (issue 16) --
+
+
+class SignatureCheck(_Labelled):
+    """What verifying a signed PDF found (onestop/signing.py, the public verification page)."""
+
+    VALID = "valid"
+    TAMPERED = "tampered"
+    MODIFIED = "modified"
+    UNKNOWN_SIGNER = "unknown_signer"
+    NO_SIGNATURE = "no_signature"
+    UNREADABLE = "unreadable"
+
+
+_SIGNATURE_CHECK_LABELS = {
+    SignatureCheck.VALID: _l("Hợp lệ"),
+    SignatureCheck.TAMPERED: _l("Không hợp lệ: nội dung tệp đã bị thay đổi sau khi ký"),
+    SignatureCheck.MODIFIED: _l("Không hợp lệ: tệp đã bị sửa đổi, bổ sung sau khi ký"),
+    SignatureCheck.UNKNOWN_SIGNER: _l("Không hợp lệ: chữ ký không do cơ quan nhà nước của tỉnh cấp "
+                                      "(chứng thư số không được tin cậy)"),
+    SignatureCheck.NO_SIGNATURE: _l("Không hợp lệ: tệp không có chữ ký số"),
+    SignatureCheck.UNREADABLE: _l("Không hợp lệ: không đọc được tệp PDF (tệp bị hỏng hoặc đã bị sửa đổi)"),
+}
+_LABELS[SignatureCheck] = _SIGNATURE_CHECK_LABELS
+
+
+# -- vocabularies: integrity (issue 20) --
+
+# -- vocabularies: queue tickets (issue 21) --
+
+
+class TicketState(_Labelled):
+    """Where a queue number stands on the centre's floor (onestop/queue.py)."""
+
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    DONE = "done"
+    SKIPPED = "skipped"
+    TRANSFERRED = "transferred"  # waiting again, at the counter it was sent to
+
+
+_TICKET_STATE_LABELS = {
+    TicketState.WAITING: _l("Đang chờ"), TicketState.CALLED: _l("Đã gọi"),
+    TicketState.SERVING: _l("Đang phục vụ"), TicketState.DONE: _l("Đã xong"),
+    TicketState.SKIPPED: _l("Đã bỏ qua"), TicketState.TRANSFERRED: _l("Chuyển quầy, đang chờ"),
+}
+_LABELS[TicketState] = _TICKET_STATE_LABELS
+
+
 
 class EnumString(sa.types.TypeDecorator):
     """A string column that gives back members of its StrEnum (unknown strings stay strings)."""

@@ -35,7 +35,8 @@ guard, is_postgres, lock_path, LOCK_KEYS = jobs.guard, jobs.is_postgres, jobs.lo
 
 
 def zero(**extra) -> dict:
-    return {"overdue": 0, "due_soon": 0, "step_overdue": 0, "apology_due": 0, "supplement_expired": 0, **extra}
+    return {"overdue": 0, "due_soon": 0, "step_overdue": 0, "apology_due": 0, "supplement_expired": 0,
+            "pakn_overdue": 0, **extra}
 
 
 def interval() -> timedelta:
@@ -67,6 +68,8 @@ def sweep(now: datetime) -> dict:
         "supplement_expired": _flag_dossiers("supplement_expired", now, deadlines.supplement_expiry(now),
                                              supplement_expired=sa.true()),
     }
+    from . import pakn  # issue 15: unanswered PAKN past their deadline, flagged once
+    result["pakn_overdue"] = pakn.flag_overdue(now)
     if any(result.values()):
         deadlines_flagged.send(current_app._get_current_object(), after_event_id=before, now=now, counts=result)
     return result

@@ -52,6 +52,9 @@ def register(app: Flask) -> None:
         Status=DossierStatus, DeadlineState=DeadlineState, Channel=Channel, Rating=Rating, StepResult=StepResult,
         DEADLINE_CLASSES=DEADLINE_CLASSES, ROLE_LABELS=ROLE_LABELS, label_of=label_of,
     )
+    from . import province  # the header and footer of base.html (issue 19)
+
+    app.jinja_env.globals["province_face"] = province.face
 
     # Flask-Login flashes this when a page needs a signed-in user; str() picks the request's language.
     app.login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")

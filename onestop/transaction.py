@@ -49,6 +49,11 @@ def track_file(path: Path) -> None:
     db.session.info.setdefault(_FILES, []).append(Path(path))
 
 
+def track_stored(delete) -> None:
+    """Remember how to remove what the current transaction stored elsewhere (e.g. an S3 object), on rollback."""
+    db.session.info.setdefault(_FILES, []).append(delete)
+
+
 @event.listens_for(so.Session, "after_commit")
 def _files_kept(session) -> None:
     session.info.pop(_FILES, None)
@@ -58,8 +63,8 @@ def _files_kept(session) -> None:
 def _files_discarded(session) -> None:
     for path in session.info.pop(_FILES, []):
         try:
-            path.unlink(missing_ok=True)
-        except OSError:
+            path.unlink(missing_ok=True) if isinstance(path, Path) else path()
+        except Exception:  # noqa: BLE001 - a file left behind is logged, never a failed request
             log.warning("could not delete %s after a rollback", path)
 
 

@@ -99,13 +99,20 @@ def money(value, field: str, label: str) -> int:
     return number
 
 
+def person_name(value, field: str = "applicant.full_name") -> str:
+    """A person's or organisation's name: required, at most 200 characters, no markup characters (issue 19)."""
+    name = clean_str(value, field, _("Họ và tên"), required=True, max_len=200)
+    if any(c in name for c in "<>"):
+        raise ValidationError(_("Họ và tên không được chứa ký tự < hoặc >."), field=field)
+    return name
+
+
 def applicant(data) -> dict:
     """Check an applicant: full name, 12-digit ID, mobile phone; email and address optional."""
     if not isinstance(data, dict):
         raise ValidationError(_("Thiếu thông tin người nộp hồ sơ."), field="applicant")
     return {
-        "full_name": clean_str(data.get("full_name"), "applicant.full_name", _("Họ và tên"),
-                               required=True, max_len=200),
+        "full_name": person_name(data.get("full_name")),
         "id_number": id_number(data.get("id_number")),
         "phone": phone(data.get("phone")),
         "email": email(data.get("email")),

@@ -40,12 +40,14 @@ TRANSITIONS: dict[str, tuple[frozenset[S], S | None]] = {
     "payment_received": (frozenset({S.AWAITING_PAYMENT}), S.PROCESSING),
     "stop": (frozenset({S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT}), S.STOPPED),
     "complete": (frozenset({S.PROCESSING}), S.RESULT_READY),
-    "return": (frozenset({S.RESULT_READY}), S.RETURNED),
+    "return": (frozenset({S.RESULT_READY, S.STOPPED}), S.RETURNED),
     "withdraw": (frozenset({S.SUBMITTED, *AGENCY_WORK}), S.WITHDRAWN),
     "apologize": (frozenset(AGENCY_WORK), None),
     "reassign": (frozenset({S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT}), None),
 }
 ACTIONS = tuple(TRANSITIONS)
+# (action, status) pairs that keep the status: the stop notice handed over leaves the dossier stopped.
+KEEPS_STATUS = frozenset({("return", S.STOPPED)})
 
 
 def allowed_from(action: str, status: str) -> bool:
@@ -63,6 +65,8 @@ def _precondition_ok(action: str, dossier: Dossier) -> bool:
         return next_route_step(dossier) is None
     if action == "apologize":
         return deadlines.apology_allowed(get_calendar(), dossier, utcnow())
+    if action == "return":
+        return dossier.returned_at is None
     return True
 
 
@@ -209,7 +213,7 @@ def _act(dossier: Dossier, action: str, actor: User, version: int | None, now: d
     now = now or utcnow()
     before = dossier.status
     event = body(now, get_calendar())
-    if target is not None:
+    if target is not None and (action, before) not in KEEPS_STATUS:
         dossier.status = target
     event.status_from, event.status_to = before, dossier.status
     dossier.updated_at = now
@@ -453,8 +457,10 @@ def complete(dossier: Dossier, *, actor: User, version: int | None, note: str | 
 
 def return_result(dossier: Dossier, *, actor: User, version: int | None, collected_by: str | None = None,
                   collected_id_number: str | None = None, now: datetime | None = None) -> DossierEvent:
-    """The result is handed to the citizen (or whoever collects it)."""
+    """The result (or, for a stopped dossier, the stop notice) is handed to the citizen or whoever collects it."""
     def body(now, cal):
+        if dossier.returned_at is not None:
+            raise Conflict(gettext("Hồ sơ này đã được trả cho người nhận."), code="already_returned")
         dossier.collected_by = validation.clean_str(collected_by, "collected_by", gettext("Người nhận kết quả"),
                                                     required=True, max_len=200)
         dossier.collected_id_number = validation.id_number(collected_id_number, "collected_id_number",

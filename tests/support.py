@@ -30,12 +30,14 @@ def _worker_database(url: str, worker: str) -> str:
 if IS_POSTGRES and _WORKER:
     DATABASE_URL = _worker_database(DATABASE_URL, _WORKER)
 FILES_DIR = f"{_TMP}/files"
+# The demo data creates its CA and agency certificates here once per test process (onestop/signing.py).
+SIGNING_DIR = f"{_TMP}/signing"
 
 
 def make_app(**overrides):
     """The app under TestConfig on the test database, with per-test overrides."""
     config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
-    config.update(SQLALCHEMY_DATABASE_URI=DATABASE_URL, ONESTOP_FILES_DIR=FILES_DIR)
+    config.update(SQLALCHEMY_DATABASE_URI=DATABASE_URL, ONESTOP_FILES_DIR=FILES_DIR, ONESTOP_SIGNING_DIR=SIGNING_DIR)
     config.update(overrides)
     return create_app(config)
 

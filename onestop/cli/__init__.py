@@ -2,7 +2,7 @@
 from flask import Flask
 from flask.cli import AppGroup
 
-from . import core, generate, sweep
+from . import core, generate, partitions, sweep
 
 
 def register(app: Flask) -> None:
@@ -10,4 +10,12 @@ def register(app: Flask) -> None:
     core.register(group)
     sweep.register(group)
     generate.register(group)
+    partitions.register(group)
+    # -- commands: issue 15 (portal sync) --
+    from . import portal
+    portal.register(group)
+    # -- commands: issue 16 (certificates) --
+    from . import certificates
+    certificates.register(group)
+    # -- commands: issue 21 (queue) --
     app.cli.add_command(group)

@@ -7,7 +7,7 @@ desk of the province receives them); commune procedures are received and decided
 """
 from __future__ import annotations
 
-from .. import accounts, catalogue
+from .. import accounts, catalogue, signing
 from ..agencies import get_by_identifier
 from ..extensions import db
 from ..models import Agency, Procedure, User
@@ -174,4 +174,31 @@ def load(password: str = DEMO_PASSWORD) -> dict:
     existing = set(db.session.execute(db.select(Procedure.code)).scalars())
     result = catalogue.import_entries([p for p in PROCEDURES if p["code"] not in existing])
     added["procedures"] = len(result.created)
+    added["counters"] = _load_counters()
+    if signing.demo_enabled():  # so that `make run` seals results and receipts out of the box
+        demo_agencies = [get_by_identifier(identifier) for identifier, *_ in AGENCIES]
+        added["certificates"] = signing.ensure_certificates(demo_agencies)["certificates"]
+    return added
+
+
+# The halls' counters (issue 21): the provincial centre and a ward; kiosk and board addresses on /admin/counters.
+COUNTERS = [
+    (CENTER, 1, "Quầy Xây dựng", ["Xây dựng"]),
+    (CENTER, 2, "Quầy Tài nguyên, Đất đai", ["Tài nguyên nước", "Đất đai"]),
+    (CENTER, 3, "Quầy Tư pháp, Doanh nghiệp", ["Lý lịch tư pháp", "Thành lập và hoạt động doanh nghiệp"]),
+    (WARD_TAN_PHU, 1, "Quầy Hộ tịch", ["Hộ tịch"]),
+    (WARD_TAN_PHU, 2, "Quầy Chứng thực, tổng hợp", ["Chứng thực", "Thành lập và hoạt động hộ kinh doanh"]),
+]
+
+
+def _load_counters() -> int:
+    from ..models import QueueCounter
+
+    added = 0
+    for identifier, number, name, fields in COUNTERS:
+        agency = get_by_identifier(identifier)
+        if db.session.execute(db.select(QueueCounter.id).filter_by(agency_id=agency.id, number=number)).first() is None:
+            db.session.add(QueueCounter(agency_id=agency.id, number=number, name=name, fields=fields, active=True))
+            added += 1
+    db.session.flush()
     return added

@@ -5,12 +5,12 @@ from datetime import datetime
 from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models import Agency, Dossier, User
 from ..timeutil import local
+from ..urls import base_url
 
 PLACE_PREFIXES = ("UBND tỉnh ", "UBND thành phố ", "Ủy ban nhân dân tỉnh ", "Ủy ban nhân dân thành phố ")
 BLANK = ".........."  # where the form leaves a blank to fill in by hand
@@ -18,7 +18,7 @@ BLANK = ".........."  # where the form leaves a blank to fill in by hand
 
 def lookup_url(dossier: Dossier) -> str:
     """The public lookup address printed in the receipt's QR code (with the citizen's key)."""
-    base = current_app.config["ONESTOP_BASE_URL"].rstrip("/")
+    base = base_url()
     return f"{base}/lookup/{quote(dossier.code, safe='')}?{urlencode({'key': dossier.lookup_key})}"
 
 

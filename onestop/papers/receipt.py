@@ -125,9 +125,9 @@ def receipt_pdf(dossier: Dossier) -> bytes:
         raise Conflict(_("Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận."), code="no_receipt")
     with force_locale("vi"):  # the kept copy is the citizen's legal paper, whoever printed it first
         data = render_receipt(dossier)
-    files.save_bytes(dossier, data, kind=KIND, original_name=receipt_filename(dossier),
-                     content_type="application/pdf", user=None)
-    return data
+    att = files.save_bytes(dossier, data, kind=KIND, original_name=receipt_filename(dossier),
+                           content_type="application/pdf", user=None)
+    return files.read_bytes(att)  # as stored: sealed by the receiving desk when it has a certificate
 
 
 def receipt_filename(dossier: Dossier) -> str:

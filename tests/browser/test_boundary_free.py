@@ -43,6 +43,7 @@ def test_received_at_another_communes_desk_processed_by_the_competent_one_return
     action = specialist.locator("#action-complete")
     action.locator("summary").click()
     action.get_by_label("Ghi chú kết quả").fill("Đã đăng ký khai sinh.")
+    action.get_by_label("Tôi xác nhận kết quả đã được ký duyệt").check()
     action.get_by_role("button", name=re.compile("Hoàn thành")).click()
     _flash(specialist, "Đã thực hiện:")
     expect(specialist.locator("main")).to_contain_text(f"Đang ở {RECEIVING_DESK}")

@@ -146,6 +146,7 @@ def complete(page, code):
     action.get_by_label("Ghi chú kết quả").fill("Đồng ý về công trình khai thác.")
     action.get_by_label("Tệp kết quả (PDF, JPEG, PNG)").set_input_files(
         {"name": "ket-qua.pdf", "mimeType": "application/pdf", "buffer": _small_pdf()})
+    action.get_by_label("Tôi xác nhận kết quả đã được ký duyệt").check()
     action.get_by_role("button", name="Hoàn thành, chuyển trả kết quả về Bộ phận Một cửa").click()
     _flash(page, "Đã thực hiện:")
     _status(page, "Đã xử lý xong")

@@ -59,7 +59,8 @@ def test_crash_in_an_api_action_changes_nothing(client, held, crash):
 def test_crash_in_a_page_action_changes_nothing_and_the_action_works_afterwards(client, auth, held, crash):
     auth.login("chuyenvien")
     before = fresh(held.id)
-    r = client.post(f"/processing/dossiers/{held.code}/actions/complete", data={"complete-version": before[1]},
+    r = client.post(f"/processing/dossiers/{held.code}/actions/complete",
+                    data={"complete-version": before[1], "complete-note": "Cấp phép", "complete-confirm": "y"},
                     content_type="multipart/form-data")
     assert r.status_code == 500 and "Vui lòng thử lại sau" in r.get_data(as_text=True)
     assert fresh(held.id) == before
@@ -69,7 +70,8 @@ def test_after_the_crash_the_same_action_succeeds(client, auth, held):
     """Control: without the crash the same form completes the dossier (the test above is about the crash)."""
     auth.login("chuyenvien")
     version = fresh(held.id)[1]
-    r = client.post(f"/processing/dossiers/{held.code}/actions/complete", data={"complete-version": version},
+    r = client.post(f"/processing/dossiers/{held.code}/actions/complete",
+                    data={"complete-version": version, "complete-note": "Cấp phép", "complete-confirm": "y"},
                     content_type="multipart/form-data")
     assert r.status_code == 302
     assert fresh(held.id)[0] == "result_ready"

@@ -5,22 +5,17 @@ on a free loopback port), so it never touches the shared cluster and runs in the
 """
 from __future__ import annotations
 
-import os
-import pwd
-import shutil
-import socket
-import subprocess
 import tempfile
 import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from factories import APPLICANT, documents_of, procedure, user
+from pgcluster import Throwaway
 from werkzeug.serving import make_server
 
 from config import TestConfig
@@ -29,50 +24,7 @@ from onestop.devdata import demo
 from onestop.extensions import db
 from onestop.models import CodeSequence, Dossier, DossierEvent
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 LEAK_MARKERS = ("Traceback", "psycopg", "OperationalError", "sqlalchemy", "File \"/")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Throwaway:
-    """A private PostgreSQL server: start, stop (fast or immediate), start again."""
-
-    def __init__(self):
-        self.root = Path(tempfile.mkdtemp(prefix="onestop-pg-"))
-        self.data = self.root / "data"
-        self.port = free_port()
-        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        if self.as_postgres:
-            pw = pwd.getpwnam("postgres")
-            os.chown(self.root, pw.pw_uid, pw.pw_gid)
-        self.run(PG_BIN / "initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
-        self.start()
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-
-    def run(self, *args):
-        subprocess.run([*self.as_postgres, *map(str, args)], check=True, capture_output=True, timeout=60)
-
-    def start(self):
-        self.run(PG_BIN / "pg_ctl", "-D", self.data, "-l", self.root / "log", "-w", "-t", "30", "start",
-                 "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off")
-
-    def stop(self, mode: str = "fast"):
-        self.run(PG_BIN / "pg_ctl", "-D", self.data, "-w", "-t", "30", "-m", mode, "stop")
-
-    def remove(self):
-        try:
-            self.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass  # already stopped
-        shutil.rmtree(self.root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +38,7 @@ def server():
 def served(server):
     """An app bound to the throwaway server, with the schema and the demo province."""
     config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
-    config.update(SQLALCHEMY_DATABASE_URI=server.url, ONESTOP_FILES_DIR=tempfile.mkdtemp(prefix="onestop-pgfiles-"))
+    config.update(SQLALCHEMY_DATABASE_URI=server.url(), ONESTOP_FILES_DIR=tempfile.mkdtemp(prefix="onestop-pgfiles-"))
     app = create_app(config)
     with app.app_context():
         db.drop_all()

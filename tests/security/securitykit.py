@@ -20,9 +20,15 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 # Routes anyone may open (the brief of issue 10 and CONTRACT.md); every other route is staff-only.
 PUBLIC_PREFIXES = ("/static", "/healthz", "/lookup", "/open311", "/api/v1/openapi.json", "/api/v1/procedures",
-                   "/api/v1/lookup", "/auth/login", "/lang/")
-# "/" only sends visitors on to the public lookup (checked in test_access.py).
-PUBLIC_RULES = {"/"}
+                   "/api/v1/lookup", "/auth/login", "/lang/",
+                   "/thu-tuc",  # the public catalogue of procedures (issue 16)
+                   "/verify",  # checking a signed file (issue 16)
+                   "/province/",  # the province's emblem and colours (issue 19)
+                   # the hall's kiosk, board, rating tablet (device keys) and a ticket's status (issue 21)
+                   "/queue/kiosk/", "/queue/board/", "/queue/rate/", "/queue/t/")
+# "/" only sends visitors on to the public lookup (checked in test_access.py); a citizen files a PAKN and
+# opens it with its code and key (issue 15).
+PUBLIC_RULES = {"/", "/pakn/", "/pakn/new", "/pakn/<code>", "/pakn/<code>/rate"}
 
 
 def is_public(rule: str) -> bool:
@@ -61,6 +67,8 @@ class Case:
             "token_id": str(self.token_id),
             "attachment_id": str(self.attachment_id),
             "filename": "css/app.css",
+            "counter_id": "1",
+            "token": "0" * 16,
         }
         if endpoint.startswith("admin.procedure"):
             values["code"] = "1.009994"
@@ -70,6 +78,8 @@ class Case:
             values["action"] = "return"
         elif endpoint == "processing.act":
             values["action"] = "complete"
+        elif endpoint.startswith("queue."):
+            values["action"] = "next"
 
         def fill(match):
             return values[match.group(1)]

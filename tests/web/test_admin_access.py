@@ -40,9 +40,14 @@ ADMIN_ROUTES = [
     ("GET", "/admin/calendar"),
     ("POST", "/admin/calendar"),
     ("POST", "/admin/calendar/2026-12-24/remove"),
+    ("GET", "/admin/counters"),
+    ("POST", "/admin/counters"),
     ("GET", "/admin/rules"),
     ("POST", "/admin/rules"),
+    ("GET", "/admin/province"),  # issue 19
+    ("POST", "/admin/province"),
     ("GET", "/admin/audit"),
+    ("GET", "/admin/system"),
 ]
 
 

@@ -91,12 +91,14 @@ def test_forward_then_complete_with_result_file(client, auth, demo, tmp_path):
     assert d.current_agency.identifier == "000.00.21.H56"
     auth.logout()
     auth.login("chuyenvien")
-    data = {"complete-version": str(d.version), "complete-note": "Cấp giấy phép",
+    data = {"complete-version": str(d.version), "complete-note": "Cấp giấy phép", "complete-confirm": "y",
             "complete-result_file": (io.BytesIO(PDF), "giay-phep.pdf", "application/pdf")}
     r = client.post(f"{page(d.code)}/actions/complete", data=data, content_type="multipart/form-data")
     assert r.status_code == 302
     db.session.refresh(d)
-    assert d.status == "result_ready" and d.electronic_result
+    # This stand-in PDF is too bare to seal: it is kept unsigned and is no electronic result
+    # (sealing a real PDF: tests/web/test_result_download.py).
+    assert d.status == "result_ready" and not d.electronic_result
     att = db.session.execute(db.select(Attachment).filter_by(dossier_id=d.id, kind="result")).scalar_one()
     assert att.original_name == "giay-phep.pdf"
     # The agency still sees the dossier it handled, with its file.
@@ -108,7 +110,7 @@ def test_bad_result_file_saves_nothing(client, auth, demo):
     d = receive("1.009994")
     act(d, "forward", "tiepnhan")
     auth.login("chuyenvien")
-    data = {"complete-version": str(d.version),
+    data = {"complete-version": str(d.version), "complete-confirm": "y",
             "complete-result_file": (io.BytesIO(b"MZ\x90\x00" * 50), "ketqua.pdf", "application/pdf")}
     r = client.post(f"{page(d.code)}/actions/complete", data=data, content_type="multipart/form-data")
     assert r.status_code == 422
@@ -123,8 +125,8 @@ def test_stale_version_keeps_what_the_user_typed(client, auth, demo):
     act(d, "reassign", "lanhdao.tnmt", assignee="chuyenvien.tnmt")  # someone else acts first
     auth.login("chuyenvien.tnmt")
     r = post_action(client, d, "stop", version=str(old_version), reason="Khu vực không được phép khai thác")
-    html = r.get_data(as_text=True)
-    assert r.status_code == 409
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/processing/dossiers/{d.code}")
+    html = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "Hồ sơ đã được cập nhật bởi người khác" in html
     assert "Khu vực không được phép khai thác" in html
     assert f'value="{d.version}"' in html  # re-submitting now applies to what is on screen
@@ -197,7 +199,8 @@ def test_apology_through_the_form_and_its_slip(client, auth, demo):
     html = client.get(page(d.code)).get_data(as_text=True)
     assert "apologize-reason" not in html
     r = post_action(client, d, "apologize", reason="Lần hai", new_date="2027-02-20", new_time="16:00")
-    assert r.status_code == 409 and "không được hẹn lại lần nữa" in r.get_data(as_text=True)
+    assert r.status_code == 302  # shown on the dossier's page as it is now
+    assert "không được hẹn lại lần nữa" in client.get(r.headers["Location"]).get_data(as_text=True)
 
 
 def test_stop_prints_the_refusal_notice_and_control_slip(client, auth, demo):

@@ -3,4 +3,15 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import agencies, audit, calendar, procedures, routes, rules, users  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    agencies,
+    audit,
+    calendar,
+    counters,  # noqa: E402,F401  (issue 21)
+    procedures,
+    province,  # noqa: E402,F401  (issue 19)
+    routes,
+    rules,
+    system,
+    users,
+)

@@ -1,8 +1,10 @@
 """Citizens' pages: look a dossier up by code (and key), follow its progress, rate the service."""
-from flask import flash, redirect, render_template, request, url_for
+from urllib.parse import quote
+
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ... import citizen
+from ... import citizen, files
 from ...errors import Conflict, NotFound, ValidationError
 from ...timeutil import parse_iso
 from . import bp
@@ -67,7 +69,28 @@ def dossier(code: str):
     view = citizen.public_view(found.dossier, found.full)
     form = LookupForm(formdata=None, code=found.dossier.code)
     key = found.dossier.lookup_key if found.full else None
-    return render_template("lookup/dossier.html", view=view, form=form, key=key)
+    result_file = citizen.result_download(found.dossier) if found.full else None
+    return render_template("lookup/dossier.html", view=view, form=form, key=key, result_file=result_file)
+
+
+@bp.route("/<code>/result")
+@lookup_limit()
+def result(code: str):
+    """The result file (sealed by the agency when it is a PDF), for the holder of the key only."""
+    key = request.args.get("key")
+    if not citizen.normalize_key(key):
+        return _not_found(code)
+    try:
+        found = citizen.find_for_citizen(code, key)
+    except NotFound:
+        return _not_found(code)
+    att = citizen.result_attachment(found.dossier)
+    if att is None:
+        flash(_("Hồ sơ chưa có kết quả điện tử để tải về."), "warning")
+        return redirect(url_for("lookup.dossier", code=found.dossier.code, key=found.dossier.lookup_key))
+    return Response(files.read_bytes(att), mimetype=att.content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(att.original_name)}",
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
 
 
 @bp.route("/<code>/feedback", methods=["GET", "POST"])

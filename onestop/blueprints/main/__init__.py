@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("main", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import face, routes  # noqa: E402,F401  (face: the province's face, issue 19)

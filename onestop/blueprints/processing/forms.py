@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     IntegerField,
     SelectField,
@@ -80,7 +81,19 @@ class ForwardForm(ActionForm):
 class CompleteForm(ActionForm):
     note = TextAreaField(_l("Ghi chú kết quả"), validators=[Optional(), Length(max=2000)])
     result_file = FileField(_l("Tệp kết quả (PDF, JPEG, PNG)"))
+    confirm = BooleanField(_l("Tôi xác nhận kết quả đã được ký duyệt và sẵn sàng trả cho công dân."),
+                           validators=[DataRequired(_l("Đánh dấu xác nhận trước khi hoàn thành xử lý."))])
     submit = SubmitField(_l("Hoàn thành, chuyển trả kết quả về Bộ phận Một cửa"))
+
+    def validate(self, extra_validators=None) -> bool:
+        """A result is required: the result file, or a note saying what the result is (e.g. a paper licence)."""
+        ok = super().validate(extra_validators)
+        has_file = bool(self.result_file.data and getattr(self.result_file.data, "filename", ""))
+        if not has_file and not (self.note.data or "").strip():
+            self.note.errors = list(self.note.errors) + [
+                _l("Đính kèm tệp kết quả hoặc ghi rõ kết quả giải quyết (ví dụ: số giấy phép đã cấp).")]
+            return False
+        return ok
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -2,14 +2,14 @@
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ... import access, deadlines, files, papers, workflow
 from ... import inbox as inbox_ops
 from ...calendar import get_calendar
-from ...errors import DomainError, PermissionDenied, StaleVersion
+from ...errors import Conflict, DomainError, PermissionDenied
 from ...extensions import db
 from ...models import ACTION_LABELS, Agency, Attachment, Procedure, RouteStep
 from ...status import DossierStatus
@@ -125,11 +125,37 @@ def _render_dossier(dossier, failed_action=None, failed_form=None, error=None, s
     ), status
 
 
+DRAFT_KEY = "processing_draft"
+DRAFT_MAX_CHARS = 1500  # the session is a cookie: a longer text is not kept
+
+
+def _keep_draft(code: str, action: str, form) -> None:
+    typed = {f.short_name: f.data for f in form if f.type in ("StringField", "TextAreaField") and f.data}
+    if sum(len(str(v)) for v in typed.values()) <= DRAFT_MAX_CHARS:
+        session[DRAFT_KEY] = {"code": code, "action": action, "fields": typed}
+
+
+def _with_draft(dossier):
+    """The dossier page; an action refused by a conflict comes back open with what was typed, if still allowed."""
+    draft = session.pop(DRAFT_KEY, None)
+    if not isinstance(draft, dict) or draft.get("code") != dossier.code:
+        return _render_dossier(dossier)
+    action = draft.get("action")
+    if action not in ACTION_FORMS or action not in workflow.available_actions(current_user, dossier):
+        return _render_dossier(dossier)
+    form = _build_form(action, dossier)
+    for name, value in (draft.get("fields") or {}).items():
+        field = getattr(form, name, None)
+        if field is not None and field.type in ("StringField", "TextAreaField") and isinstance(value, str):
+            field.data = value
+    return _render_dossier(dossier, action, form)
+
+
 @bp.route("/dossiers/<path:code>")
 @access.roles_required(*AGENCY_STAFF)
 def dossier(code):
     """Everything about one dossier and the actions this user may take now."""
-    return _render_dossier(_dossier_or_abort(code))
+    return _with_draft(_dossier_or_abort(code))
 
 
 @bp.route("/dossiers/<path:code>/actions/<action>", methods=["POST"])
@@ -146,17 +172,19 @@ def act(code, action):
         workflow.perform(dossier, action, actor=current_user._get_current_object(),
                          version=form.version.data, **form.params(action))
         if action == "complete" and form.result_file.data and form.result_file.data.filename:
+            # files.py seals a PDF result with the agency's certificate and marks the electronic result.
             files.save_upload(dossier, form.result_file.data, "result", current_user, field="result_file")
-            dossier.electronic_result = True
     except PermissionDenied:
         raise
     except DomainError as exc:
         show_domain_error(form, exc)
+        if isinstance(exc, Conflict):
+            # Another tab or person moved the dossier on: show it as it is now (Post/Redirect/Get), with the
+            # actions this user may take now, so a reload repeats nothing; what was typed waits in the session.
+            flash(exc.message, "error")
+            _keep_draft(code, action, form)
+            return redirect(url_for("processing.dossier", code=code))
         dossier = _dossier_or_abort(code)
-        if isinstance(exc, StaleVersion):
-            # Keep what the user typed, but against the version now on screen.
-            form.version.data = dossier.version
-            form.version.raw_data = [str(dossier.version)]
         return _render_dossier(dossier, action, form, exc.message, exc.status)
     flash(_("Đã thực hiện: %(label)s.", label=ACTION_LABELS.get(action, action)), "success")
     return redirect(url_for("processing.dossier", code=dossier.code))

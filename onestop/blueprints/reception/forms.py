@@ -91,8 +91,7 @@ class IntakeForm(FlaskForm):
 
     def check(self, outcome: str) -> bool:
         """Run every field check for the chosen outcome; collect all messages, not just the first."""
-        checks = [lambda: validation.clean_str(self.full_name.data, "applicant.full_name", _("Họ và tên"),
-                                               required=True, max_len=200)]
+        checks = [lambda: validation.person_name(self.full_name.data)]
         if outcome in ("preview", "accept"):
             checks += [
                 lambda: _channel(self.channel.data),

@@ -7,7 +7,7 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ... import access, audit, files, idempotency, papers, policy, queries, workflow
+from ... import access, audit, files, idempotency, intake_checks, papers, policy, queries, workflow
 from ...errors import Conflict, ValidationError
 from ...extensions import db
 from ...inputs import ascii_int
@@ -18,7 +18,7 @@ from ...timeutil import local
 from ...timeutil import now as utcnow
 from ...urls import safe_next
 from ..common import show_domain_error
-from . import bp, desk
+from . import bp, desk, stash
 from .forms import ActionForm, ApplicantLookupForm, IntakeForm, ScanForm, SupplementSlipForm
 
 STAFF = ("admin", "clerk", "specialist", "leader")
@@ -47,7 +47,7 @@ def index():
     counts = {
         "queue": queries.count(current_user, _desk_filters(status=[S.SUBMITTED])),
         "handover": queries.count(current_user, _desk_filters(status=[S.RECEIVED])),
-        "returns": queries.count(current_user, _desk_filters(status=[S.RESULT_READY])),
+        "returns": queries.count(current_user, _desk_filters(status=[S.RESULT_READY, S.STOPPED], not_returned=True)),
     }
     q = (request.args.get("q") or "").strip()
     found = None
@@ -85,6 +85,9 @@ def intake():
     outcome = request.form.get("outcome", "preview")
     if outcome not in ("preview", "accept", "supplement", "refuse"):
         outcome = "preview"
+    fresh = _stash_new_scans(form)
+    if fresh is None:
+        return _intake_page(form, lookup, procedure, status=422)
     if not form.check(outcome):
         return _intake_page(form, lookup, procedure, status=422)
     if outcome == "supplement":
@@ -99,8 +102,9 @@ def intake():
             officer_name=current_user.full_name, officer_agency=current_user.agency, date=utcnow(),
         ), "phieu-tu-choi-tiep-nhan.pdf")
     if outcome == "preview":
-        return _intake_page(form, lookup, procedure, preview=workflow.preview(procedure))
-    return _accept_intake(form, lookup, procedure)
+        return _intake_page(form, lookup, procedure, preview=workflow.preview(procedure),
+                            duplicate=intake_checks.recent_duplicate(procedure, form.id_number.data, utcnow()))
+    return _accept_intake(form, lookup, procedure, fresh)
 
 
 def _prefill_applicant(form: IntakeForm, lookup: ApplicantLookupForm) -> None:
@@ -120,25 +124,42 @@ def _prefill_applicant(form: IntakeForm, lookup: ApplicantLookupForm) -> None:
     flash(_("Đã điền thông tin người nộp theo hồ sơ %(code)s.", code=found.code), "info")
 
 
-def _intake_page(form, lookup, procedure, preview=None, status=200):
+def _stash_new_scans(form: IntakeForm) -> list | None:
+    """Check newly chosen scans and keep them for this form (a re-rendered page cannot re-send a file).
+
+    Returns the checked files (empty when none was chosen this time), None when one is refused.
+    """
+    uploads = [f for f in (form.scans.data or []) if f and f.filename]
+    try:
+        checked = [(u.filename, *files.check_upload(u)) for u in uploads]
+    except ValidationError as exc:
+        form.scans.errors = list(form.scans.errors) + [exc.message]
+        return None
+    stash.keep(current_user.id, request.form.get("intake_token"), checked)
+    return checked
+
+
+def _intake_page(form, lookup, procedure, preview=None, status=200, duplicate=None):
     # One token per intake form, kept through previews and corrections: posting it twice creates one dossier.
     token = request.form.get("intake_token") if request.method == "POST" else None
+    token = token if idempotency.valid_key(token) else idempotency.new_key()
     return render_template("reception/intake.html", form=form, lookup=lookup, procedure=procedure,
                            preview=preview or workflow.preview(procedure), confirmed=preview is not None,
-                           intake_token=token if idempotency.valid_key(token) else idempotency.new_key()), status
+                           intake_token=token, kept_scans=stash.names(current_user.id, token),
+                           duplicate=duplicate), status
 
 
-def _accept_intake(form: IntakeForm, lookup, procedure):
+def _accept_intake(form: IntakeForm, lookup, procedure, fresh: list):
     token = request.form.get("intake_token")
     claim = idempotency.claim(current_user, "web:intake", token) if token else None
     if isinstance(claim, idempotency.Replay):  # the same form posted again (double click, Back, retry)
         flash(_("Hồ sơ %(code)s đã được tiếp nhận từ biểu mẫu này; không tạo thêm hồ sơ.", code=claim.body), "info")
         return redirect(claim.location)
-    uploads = [f for f in (form.scans.data or []) if f and f.filename]
-    checked = []
+    duplicate = intake_checks.recent_duplicate(procedure, form.id_number.data, utcnow())
+    if duplicate is not None and request.form.get("confirm_duplicate") != duplicate.code:
+        return _intake_page(form, lookup, procedure, status=409, duplicate=duplicate)
+    checked = fresh or stash.kept(current_user.id, token)
     try:
-        for upload in uploads:
-            checked.append((upload.filename, *files.check_upload(upload)))
         dossier = workflow.intake(
             actor=current_user, procedure=procedure, applicant=form.applicant(), channel=form.channel.data,
             documents=form.received_documents(), fee=form.fee.data or "0", sets=form.sets.data or "1",
@@ -151,6 +172,10 @@ def _accept_intake(form: IntakeForm, lookup, procedure):
     for name, data, content_type in checked:
         files.save_bytes(dossier, data, kind="scan", original_name=name, content_type=content_type,
                          user=current_user)
+    stash.drop(current_user.id, token)
+    from ... import queue as floor  # the queue number being served is tied to this dossier (issue 21)
+
+    floor.link_dossier(current_user, dossier)
     flash(_("Đã tiếp nhận hồ sơ %(code)s. Hẹn trả kết quả: %(due)s.", code=dossier.code,
             due=local(dossier.due_at).strftime("%H:%M %d/%m/%Y")), "success")
     if claim is not None:
@@ -221,7 +246,11 @@ def act(code, action):
         params.update(collected_by=form.collected_by.data, collected_id_number=form.collected_id_number.data)
     try:
         workflow.perform(dossier, action, actor=current_user, version=form.version_number(), **params)
-    except (ValidationError, Conflict) as exc:  # a stale version or a status that moved on included
+    except Conflict as exc:  # a stale version or a status that moved on: show the dossier as it is now
+        show_domain_error(form, exc)
+        flash(exc.message, "error")
+        return redirect(url_for(".dossier", code=dossier.code))
+    except ValidationError as exc:
         shown = show_domain_error(form, exc)
         return _dossier_page(dossier, form=form, status=exc.status, error=None if shown else exc.message)
     messages = {
@@ -257,6 +286,16 @@ def refusal_slip(code):
         officer_name=officer.full_name, officer_agency=dossier.receiving_agency, date=event.at,
         dossier_code=dossier.code, received_at=dossier.received_at,
     ), f"phieu-tu-choi-{dossier.code}.pdf")
+
+
+@bp.route("/dossiers/<code>/stop-notice.pdf")
+@access.roles_required(*STAFF)
+def stop_notice(code):
+    """The written answer of a stopped dossier (Thông báo từ chối giải quyết), to hand to the citizen."""
+    dossier = access.visible_dossier_or_abort(code)
+    if dossier.status != S.STOPPED:
+        abort(404)
+    return _pdf(papers.stop_notice_pdf(dossier), f"thong-bao-tu-choi-{dossier.code}.pdf")
 
 
 @bp.route("/dossiers/<code>/supplement-slip", methods=["POST"])
@@ -331,8 +370,8 @@ def download(attachment_id):
 
 # -- lists -----------------------------------------------------------------
 
-def _list(template, statuses, order, **extra):
-    filters = _desk_filters(status=statuses)
+def _list(template, statuses, order, not_returned=False, **extra):
+    filters = _desk_filters(status=statuses, not_returned=not_returned)
     result = queries.page(current_user, filters, order=order, cursor=request.args.get("cursor") or None,
                           limit=LIST_LIMIT)
     next_url = url_for(request.endpoint, cursor=result.next_cursor) if result.next_cursor else None
@@ -358,8 +397,8 @@ def handover():
 @bp.route("/returns")
 @access.roles_required("clerk", "admin")
 def returns():
-    """Results ready at the desk (Đã xử lý xong), to hand to the citizen."""
-    return _list("reception/returns.html", [S.RESULT_READY], "urgent")
+    """Results ready at the desk (Đã xử lý xong) and stop notices (Dừng xử lý), to hand to the citizen."""
+    return _list("reception/returns.html", [S.RESULT_READY, S.STOPPED], "urgent", not_returned=True)
 
 
 # -- register --------------------------------------------------------------
