@@ -67,7 +67,12 @@ def face() -> Face:
     hit = _cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
         return hit[1]
-    value = _load()
+    try:
+        value = _load()
+    except sa.exc.SQLAlchemyError:
+        # The database is away (the 503 page is being drawn): the last known face, else a plain one, uncached.
+        db.session.rollback()
+        return hit[1] if hit is not None else Face(_("Cổng dịch vụ công"), DEFAULT_COLOR, None, None, None, False, 0)
     _cache[key] = (time.monotonic(), value)
     return value
 

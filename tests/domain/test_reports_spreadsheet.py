@@ -43,7 +43,8 @@ def test_xlsx_stores_risky_text_as_quoted_text_and_keeps_numbers_and_dates(app):
     assert ws.freeze_panes == "A4"
     rows = list(ws.iter_rows(min_row=4))
     for row, text in zip(rows, RISKY + HARMLESS, strict=False):
-        assert row[0].value == (text.replace("\r", "\n") or None)  # XML keeps no bare CR
+        # the XML keeps no bare CR with the standard library's writer; with lxml installed it does
+        assert row[0].value in ((text.replace("\r", "\n") or None), (text or None))
         assert bool(row[0].quotePrefix) == (text in RISKY), text
         assert row[1].value == -1 and row[1].data_type == "n"
     day, moment = rows[len(RISKY + HARMLESS)]

@@ -52,8 +52,11 @@ def test_the_same_intake_form_posted_twice_creates_one_dossier(client, auth, dem
     page = client.get(second.headers["Location"]).get_data(as_text=True)
     assert f"Hồ sơ {code} đã được tiếp nhận từ biểu mẫu này; không tạo thêm hồ sơ." in page
     assert dossiers() == 1
-    # A new form (a new token) is a new dossier.
-    assert client.post("/reception/intake?procedure=1.009994", data=intake_form(client)).status_code == 302
+    # A new form (a new token) is a new dossier, once the clerk confirms it is not the same one again.
+    again = client.post("/reception/intake?procedure=1.009994", data=intake_form(client))
+    assert again.status_code == 409 and dossiers() == 1
+    confirmed = dict(intake_form(client), confirm_duplicate=code)
+    assert client.post("/reception/intake?procedure=1.009994", data=confirmed).status_code == 302
     assert dossiers() == 2
 
 
@@ -76,7 +79,11 @@ def test_another_clerk_with_the_same_token_is_another_request(app, client, auth,
     second_clerk()
     other = app.test_client()
     other.post("/auth/login", data={"username": "tiepnhan2", "password": SECOND_PASSWORD})
-    assert other.post("/reception/intake?procedure=1.009994", data=data).status_code == 302
+    code = db.session.execute(db.select(Dossier.code)).scalar_one()
+    # the second clerk's request is not the first one replayed: it meets the duplicate check instead
+    assert other.post("/reception/intake?procedure=1.009994", data=data).status_code == 409
+    assert other.post("/reception/intake?procedure=1.009994",
+                      data=dict(data, confirm_duplicate=code)).status_code == 302
     assert dossiers() == 2
 
 
