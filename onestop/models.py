@@ -187,6 +187,12 @@ class Procedure(db.Model):
     online_level: so.Mapped[OnlineLevel] = so.mapped_column(EnumString(OnlineLevel, 10), default=OnlineLevel.NONE,
                                                           server_default=OnlineLevel.NONE.value)
     legal_basis: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # Decision 766 transparency: the date of the decision announcing (or amending) the procedure, the date
+    # it was published on the portal, whether that decision amends it, and whether it is published in full.
+    announced_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    published_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    amended: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    published_in_full: so.Mapped[bool | None] = so.mapped_column()
 
     receiving_agency: so.Mapped[Agency] = so.relationship(foreign_keys=[receiving_agency_id])
     deciding_agency: so.Mapped[Agency | None] = so.relationship(foreign_keys=[deciding_agency_id])
@@ -335,6 +341,10 @@ class Dossier(db.Model):
     digitised: so.Mapped[bool] = so.mapped_column(default=False)
     electronic_result: so.Mapped[bool] = so.mapped_column(default=False)
     # -- Dossier columns: Decision 766 indicators (issue 15) --
+    # Paid online (None: no fee was paid, or the desk did not record how), and the identity checked
+    # against the national population database (None: not recorded). Read by reports/score766.py.
+    paid_online: so.Mapped[bool | None] = so.mapped_column()
+    population_checked: so.Mapped[bool | None] = so.mapped_column()
     # -- Dossier columns: online public services (issue 16) --
     # -- Dossier columns: the desk's fixes (issue 19) --
     # -- Dossier columns: integrity (issue 20) --
@@ -396,6 +406,8 @@ class DossierDocument(db.Model):
     originals: so.Mapped[int] = so.mapped_column(default=0)
     copies: so.Mapped[int] = so.mapped_column(default=0)
     certified_copies: so.Mapped[int] = so.mapped_column(default=0)
+    # Of the certified copies, how many are electronic certified copies (None: not recorded; Decision 766).
+    e_certified_copies: so.Mapped[int | None] = so.mapped_column()
 
     dossier: so.Mapped[Dossier] = so.relationship(back_populates="documents")
 

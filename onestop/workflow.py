@@ -412,10 +412,15 @@ def request_payment(dossier: Dossier, *, actor: User, version: int | None, amoun
     return _act(dossier, "request_payment", actor, version, now, body)
 
 
-def payment_received(dossier: Dossier, *, actor: User, version: int | None,
+def payment_received(dossier: Dossier, *, actor: User, version: int | None, paid_online: bool | None = None,
                      now: datetime | None = None) -> DossierEvent:
-    """Paid: the clock resumes, the appointment moves by the time spent waiting."""
+    """Paid: the clock resumes, the appointment moves by the time spent waiting (`paid_online`: how, for 766)."""
+    if paid_online is not None and not isinstance(paid_online, bool):
+        raise ValidationError(gettext("Hình thức thanh toán không hợp lệ."), field="paid_online")
+
     def body(now, cal):
+        if paid_online is not None:
+            dossier.paid_online = paid_online
         deadlines.shift_after_pause(cal, dossier, open_steps(dossier), now)
         return _event(dossier, "payment_received", actor, now, step=dossier.current_step,
                       note=f"Hẹn trả: {fmt_datetime(dossier.due_at)}")

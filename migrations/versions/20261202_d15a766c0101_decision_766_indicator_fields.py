@@ -17,8 +17,31 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('dossiers', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('paid_online', sa.Boolean(), nullable=True))
+        batch_op.add_column(sa.Column('population_checked', sa.Boolean(), nullable=True))
+
+    with op.batch_alter_table('dossier_documents', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('e_certified_copies', sa.Integer(), nullable=True))
+
+    # Plain ALTER TABLE ADD COLUMN (no batch copy): on SQLite a copy of `procedures` would cascade-delete
+    # procedure_desks' rows through its ON DELETE CASCADE.
+    op.add_column('procedures', sa.Column('announced_on', sa.Date(), nullable=True))
+    op.add_column('procedures', sa.Column('published_on', sa.Date(), nullable=True))
+    op.add_column('procedures', sa.Column('amended', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column('procedures', sa.Column('published_in_full', sa.Boolean(), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('procedures', schema=None) as batch_op:
+        batch_op.drop_column('published_in_full')
+        batch_op.drop_column('amended')
+        batch_op.drop_column('published_on')
+        batch_op.drop_column('announced_on')
+
+    with op.batch_alter_table('dossier_documents', schema=None) as batch_op:
+        batch_op.drop_column('e_certified_copies')
+
+    with op.batch_alter_table('dossiers', schema=None) as batch_op:
+        batch_op.drop_column('population_checked')
+        batch_op.drop_column('paid_online')

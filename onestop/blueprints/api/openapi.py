@@ -19,6 +19,8 @@ def _action_param_schemas() -> dict:
         "collected_id_number": {**STR, "pattern": "^[0-9]{12}$"},
         "new_due_at": MOMENT,
         "assignee": {**STR, "description": "Tên đăng nhập của chuyên viên được phân công."},
+        "paid_online": {"type": "boolean", "nullable": True,
+                        "description": "payment_received: true khi thanh toán trực tuyến (QĐ 766)."},
     }
 
 

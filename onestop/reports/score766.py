@@ -1,0 +1,566 @@
+"""Decision 766/QĐ-TTg: the six groups, their indicators and points, as the national portal scores them.
+
+The one home of the 766 rules (docs/score766.md explains each indicator). Counting is set-based SQL:
+one GROUP BY over the dossiers handled in the period (per procedure and receiving desk, filtered
+counts), one over PAKN (per agency), and the procedure catalogue (a few hundred rows). Python adds up
+those buckets for the scope asked for, or for every agency, desk, field or procedure of a ranking, so
+a ranking costs the same three queries as one score.
+
+Definitions, for a period [start, end) and a scope (the dossiers whose deciding or receiving agency is
+in the scope's subtree, as in figures.py):
+- handled = received before the end, not finished before the start, neither waiting to be checked
+  (submitted) nor refused at reception (never received: in no 766 figure); withdrawn dossiers are
+  handled but neither early, on time nor late, so they leave the progress ratio;
+- late = finished late, or more than one supplement request (Decision 766 counts those as late);
+- progress = (finished early or on time + open and still within time, as of the end or now) ÷ handled;
+- handling satisfaction, over the dossiers finished in the period (each counted once): finished minus
+  those late OR rated "not satisfied" (whenever rated: the dossier's finishing period decides) OR with a
+  PAKN; points = min(max, max × ratio ÷ threshold).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from .. import settings
+from .. import status as st
+from ..agencies import subtree_ids
+from ..extensions import db
+from ..models import (
+    Agency,
+    Attachment,
+    Dossier,
+    DossierDocument,
+    Feedback,
+    Pakn,
+    PortalSync,
+    Procedure,
+    RouteStep,
+)
+from ..status import Channel, DeadlineState, DossierStatus, OnlineLevel, Rating, SyncState
+from ..timeutil import now as utcnow
+from .period import Period, Scope
+
+NO_DATA = _l("chưa có dữ liệu")
+
+#: the endings judged early / on time / late
+JUDGED = st.FINISHED - {DossierStatus.WITHDRAWN, DossierStatus.NOT_ACCEPTED}
+#: the endings that carry a result (electronic or on paper)
+WITH_RESULT = (DossierStatus.RESULT_READY, DossierStatus.RETURNED)
+
+#: group key, label, and its indicators: (key, label, weight setting)
+GROUPS: tuple[tuple[str, object, tuple[tuple[str, object, str], ...]], ...] = (
+    ("transparency", _l("Công khai, minh bạch"), (
+        ("published_on_time", _l("Thủ tục được công bố, công khai đúng hạn"), "w766_published_on_time"),
+        ("updated_on_time", _l("Thủ tục sửa đổi được cập nhật đúng hạn"), "w766_updated_on_time"),
+        ("published_in_full", _l("Thủ tục được công khai đầy đủ"), "w766_published_in_full"),
+        ("synchronised", _l("Hồ sơ được đồng bộ lên Cổng Dịch vụ công quốc gia"), "w766_synchronised"),
+    )),
+    ("progress", _l("Tiến độ giải quyết"), (
+        ("progress", _l("Hồ sơ giải quyết trước hạn, đúng hạn và đang giải quyết trong hạn"), "w766_progress"),
+    )),
+    ("online", _l("Dịch vụ công trực tuyến"), (
+        ("online_full", _l("Hồ sơ trực tuyến trên số hồ sơ của thủ tục trực tuyến toàn trình"), "w766_online_full"),
+        ("online_procedures", _l("Thủ tục được cung cấp trực tuyến"), "w766_online_procedures"),
+        ("online_channel", _l("Hồ sơ tiếp nhận trực tuyến"), "w766_online_channel"),
+    )),
+    ("payment", _l("Thanh toán trực tuyến"), (
+        ("paid_online", _l("Hồ sơ thanh toán trực tuyến trên số hồ sơ có phí, lệ phí"), "w766_paid_online"),
+    )),
+    ("satisfaction", _l("Mức độ hài lòng"), (
+        ("pakn_on_time", _l("Phản ánh, kiến nghị được xử lý đúng hạn"), "w766_pakn_on_time"),
+        ("pakn_satisfaction", _l("Hài lòng về xử lý phản ánh, kiến nghị"), "w766_pakn_satisfaction"),
+        ("handling_satisfaction", _l("Hài lòng về giải quyết hồ sơ"), "w766_handling_satisfaction"),
+    )),
+    ("digitisation", _l("Số hóa hồ sơ"), (
+        ("electronic_result", _l("Hồ sơ có kết quả điện tử"), "w766_electronic_result"),
+        ("digitised", _l("Hồ sơ được số hóa khi tiếp nhận"), "w766_digitised"),
+        ("e_certified", _l("Bản sao chứng thực điện tử"), "w766_e_certified"),
+        ("reuse", _l("Hồ sơ tái sử dụng dữ liệu, giấy tờ đã số hóa"), "w766_reuse"),
+        ("population", _l("Hồ sơ khai thác Cơ sở dữ liệu quốc gia về dân cư"), "w766_population"),
+    )),
+)
+GROUP_KEYS = tuple(g[0] for g in GROUPS)
+INDICATOR_KEYS = tuple(i[0] for g in GROUPS for i in g[2])
+#: the counts of one bucket (per procedure and receiving desk)
+COUNT_KEYS = (
+    "handled", "withdrawn", "finished", "fin_ok", "fin_late", "fin_not_satisfied", "fin_pakn", "fin_bad",
+    "open", "open_ok", "synced", "new", "new_online", "fee_known", "paid_online", "digitised",
+    "pop_known", "pop_checked", "result_fin", "e_result", "reused", "ecert_known", "ecert_base", "ecert_yes",
+)
+PAKN_KEYS = ("pakn", "pakn_on_time", "pakn_rated", "pakn_rated_ok")
+
+
+# -- the result ----------------------------------------------------------------
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value + 0.0, digits)
+
+
+@dataclass
+class Indicator:
+    key: str
+    label: str
+    ratio: float | None
+    points: float | None
+    max: int
+    part: int = 0  # the numerator (for the page and the drill-down)
+    whole: int = 0  # the denominator
+
+    @property
+    def has_data(self) -> bool:
+        return self.points is not None
+
+    def as_json(self) -> dict:
+        return {"key": self.key, "label": self.label, "ratio": _round(self.ratio, 4),
+                "points": self.points, "max": self.max}
+
+
+@dataclass
+class Group:
+    key: str
+    label: str
+    indicators: list[Indicator]
+
+    @property
+    def max(self) -> int:
+        return sum(i.max for i in self.indicators)
+
+    @property
+    def points(self) -> float | None:
+        scored = [i.points for i in self.indicators if i.points is not None]
+        return _round(sum(scored)) if scored else None
+
+    @property
+    def ratio(self) -> float | None:
+        return self.indicators[0].ratio if len(self.indicators) == 1 else None
+
+    def as_json(self) -> dict:
+        out = {"points": self.points, "max": self.max}
+        if self.key == "progress":
+            out["ratio"] = _round(self.ratio, 4)
+        out["indicators"] = [i.as_json() for i in self.indicators]
+        return out
+
+
+@dataclass
+class Score:
+    period: Period
+    scope: Scope
+    as_of: datetime
+    groups: list[Group]
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def points(self) -> float:
+        return _round(sum(g.points or 0 for g in self.groups))
+
+    @property
+    def max(self) -> int:
+        return sum(g.max for g in self.groups)
+
+    def group(self, key: str) -> Group:
+        return next(g for g in self.groups if g.key == key)
+
+    def indicator(self, key: str) -> Indicator:
+        return next(i for g in self.groups for i in g.indicators if i.key == key)
+
+    def as_json(self) -> dict:
+        return {"from": self.period.first.isoformat(), "to": self.period.last.isoformat(),
+                "agency": self.scope.identifier or None,
+                "total": {"points": self.points, "max": self.max},
+                "groups": {g.key: g.as_json() for g in self.groups}}
+
+
+# -- the catalogue ---------------------------------------------------------------
+
+@dataclass
+class ProcFacts:
+    id: int
+    code: str
+    name: str
+    field: str
+    agency_id: int  # the deciding agency
+    online_level: str
+    announced_on: date | None
+    published_on: date | None
+    amended: bool
+    published_in_full: bool | None
+    active: bool
+
+
+def procedures() -> dict[int, ProcFacts]:
+    """Each procedure with its deciding agency (named, else the first route step, else the receiving desk)."""
+    first_step = (
+        sa.select(RouteStep.agency_id).where(RouteStep.procedure_id == Procedure.id)
+        .order_by(RouteStep.position, RouteStep.id).limit(1).scalar_subquery()
+    )
+    rows = db.session.execute(sa.select(
+        Procedure.id, Procedure.code, Procedure.name, Procedure.field,
+        sa.func.coalesce(Procedure.deciding_agency_id, first_step, Procedure.receiving_agency_id),
+        Procedure.online_level, Procedure.announced_on, Procedure.published_on, Procedure.amended,
+        Procedure.published_in_full, Procedure.active,
+    )).all()
+    return {r[0]: ProcFacts(*r) for r in rows}
+
+
+def scope_clause(scope: Scope, procs: dict[int, ProcFacts]):
+    """Dossiers whose deciding or receiving agency is in the scope."""
+    if scope.agency_ids is None:
+        return sa.true()
+    ids = set(scope.agency_ids)
+    decided = sorted(p.id for p in procs.values() if p.agency_id in ids)
+    return sa.or_(Dossier.procedure_id.in_(decided), Dossier.receiving_agency_id.in_(sorted(ids)))
+
+
+# -- the SQL -----------------------------------------------------------------------
+
+@dataclass
+class Clauses:
+    """The conditions every count, the drill-down and the benchmark share."""
+
+    handled: object
+    finished: object
+    late: object
+    not_satisfied: object
+    with_pakn: object
+    bad: object
+    open: object
+    open_ok: object
+
+
+def clauses(period: Period, as_of: datetime) -> Clauses:
+    start = sa.literal(period.start, Dossier.received_at.type)
+    end = sa.literal(period.end, Dossier.received_at.type)
+    asof = sa.literal(as_of, Dossier.received_at.type)
+    ended = sa.and_(Dossier.finished_at.is_not(None), Dossier.finished_at < end)
+    handled = sa.and_(
+        Dossier.received_at < end,
+        sa.or_(Dossier.finished_at.is_(None), Dossier.finished_at >= start),
+        Dossier.status != DossierStatus.SUBMITTED, Dossier.status != DossierStatus.NOT_ACCEPTED,
+    )
+    finished = sa.and_(ended, st.in_(Dossier.status, JUDGED))
+    late = sa.or_(Dossier.finish_state == DeadlineState.LATE, Dossier.supplement_count > 1)
+    not_satisfied = Dossier.id.in_(
+        sa.select(Feedback.dossier_id).where(Feedback.rating == Rating.NOT_SATISFIED))
+    with_pakn = Dossier.id.in_(sa.select(Pakn.dossier_id).where(Pakn.dossier_id.is_not(None)))
+    still_open = sa.not_(ended)
+    effective = sa.case(
+        (sa.and_(Dossier.paused_at.is_not(None), Dossier.paused_at < asof), Dossier.paused_at), else_=asof)
+    open_ok = sa.and_(still_open, Dossier.supplement_count <= 1,
+                      sa.or_(Dossier.due_at.is_(None), Dossier.due_at >= effective))
+    return Clauses(handled, finished, late, not_satisfied, with_pakn,
+                   sa.or_(late, not_satisfied, with_pakn), still_open, open_ok)
+
+
+def statements(period: Period, scope: Scope, as_of: datetime | None = None,
+               procs: dict[int, ProcFacts] | None = None) -> dict:
+    """The two SQL statements behind a score (the benchmark times them bare)."""
+    procs = procedures() if procs is None else procs
+    as_of = min(as_of or utcnow(), period.end)
+    c = clauses(period, as_of)
+    start = sa.literal(period.start, Dossier.received_at.type)
+    end = sa.literal(period.end, Dossier.received_at.type)
+
+    def count(cond):
+        return sa.func.sum(sa.case((cond, 1), else_=0))
+
+    is_new = Dossier.received_at >= start
+    withdrawn = sa.and_(Dossier.status == DossierStatus.WITHDRAWN, Dossier.finished_at < end)
+    fin_ok = sa.and_(c.finished, Dossier.finish_state.in_((DeadlineState.EARLY, DeadlineState.ON_TIME)),
+                     Dossier.supplement_count <= 1)
+    result_fin = sa.and_(c.finished, st.in_(Dossier.status, WITH_RESULT))
+    synced = Dossier.id.in_(sa.select(PortalSync.dossier_id).where(PortalSync.state == SyncState.SENT))
+    reused = Dossier.id.in_(sa.select(Attachment.dossier_id).where(Attachment.reused_from_id.is_not(None)))
+    ecert_known = Dossier.id.in_(
+        sa.select(DossierDocument.dossier_id).where(DossierDocument.e_certified_copies.is_not(None)))
+    ecert_base = Dossier.id.in_(
+        sa.select(DossierDocument.dossier_id).where(DossierDocument.certified_copies > 0))
+    ecert_yes = Dossier.id.in_(
+        sa.select(DossierDocument.dossier_id).where(DossierDocument.e_certified_copies > 0))
+    has_fee = sa.or_(Dossier.fee > 0, Dossier.payment_amount > 0)
+    counts = {
+        "handled": sa.func.count(),
+        "withdrawn": count(withdrawn),
+        "finished": count(c.finished),
+        "fin_ok": count(fin_ok),
+        "fin_late": count(sa.and_(c.finished, c.late)),
+        "fin_not_satisfied": count(sa.and_(c.finished, c.not_satisfied)),
+        "fin_pakn": count(sa.and_(c.finished, c.with_pakn)),
+        "fin_bad": count(sa.and_(c.finished, c.bad)),
+        "open": count(c.open),
+        "open_ok": count(c.open_ok),
+        "synced": count(synced),
+        "new": count(is_new),
+        "new_online": count(sa.and_(is_new, Dossier.channel == Channel.ONLINE)),
+        "fee_known": count(sa.and_(has_fee, Dossier.paid_online.is_not(None))),
+        "paid_online": count(sa.and_(has_fee, Dossier.paid_online.is_(True))),
+        "digitised": count(sa.and_(is_new, Dossier.digitised.is_(True))),
+        "pop_known": count(sa.and_(is_new, Dossier.population_checked.is_not(None))),
+        "pop_checked": count(sa.and_(is_new, Dossier.population_checked.is_(True))),
+        "result_fin": count(result_fin),
+        "e_result": count(sa.and_(result_fin, Dossier.electronic_result.is_(True))),
+        "reused": count(sa.and_(is_new, reused)),
+        "ecert_known": count(sa.and_(is_new, ecert_known)),
+        "ecert_base": count(sa.and_(is_new, ecert_base)),
+        "ecert_yes": count(sa.and_(is_new, ecert_yes)),
+    }
+    dossiers = (
+        sa.select(Dossier.procedure_id, Dossier.receiving_agency_id, *[v.label(k) for k, v in counts.items()])
+        .where(c.handled, scope_clause(scope, procs))
+        .group_by(Dossier.procedure_id, Dossier.receiving_agency_id)
+    )
+    asof = sa.literal(as_of, Pakn.created_at.type)
+    created = sa.and_(Pakn.created_at >= sa.literal(period.start, Pakn.created_at.type),
+                      Pakn.created_at < sa.literal(period.end, Pakn.created_at.type))
+    pakn_scope = sa.true() if scope.agency_ids is None else Pakn.agency_id.in_(sorted(scope.agency_ids))
+    pakn = (
+        sa.select(
+            Pakn.agency_id, sa.func.count().label("pakn"),
+            count(sa.or_(sa.and_(Pakn.answered_at.is_not(None), Pakn.answered_at <= Pakn.due_at),
+                         sa.and_(Pakn.answered_at.is_(None), Pakn.due_at >= asof))).label("pakn_on_time"),
+            count(Pakn.rating.is_not(None)).label("pakn_rated"),
+            count(sa.and_(Pakn.rating.is_not(None), Pakn.rating != Rating.NOT_SATISFIED)).label("pakn_rated_ok"),
+        ).where(created, pakn_scope).group_by(Pakn.agency_id)
+    )
+    return {"dossiers": dossiers, "pakn": pakn, "_procs": procs, "_as_of": as_of}
+
+
+# -- facts: the buckets, added up for any part of the scope ---------------------------
+
+@dataclass
+class Facts:
+    period: Period
+    scope: Scope
+    as_of: datetime
+    procs: dict[int, ProcFacts]
+    buckets: list[tuple[int, int, dict]]  # (procedure id, receiving desk id, counts)
+    pakn: dict[int, dict]  # agency id -> counts
+
+    def score(self, scope: Scope | None = None, *, procedure_ids: set[int] | None = None,
+              desk_id: int | None = None) -> Score:
+        """The score of part of the facts: an agency subtree, some procedures, or one desk."""
+        scope = scope or self.scope
+        ids = None if scope.agency_ids is None else set(scope.agency_ids)
+        counts = dict.fromkeys(COUNT_KEYS, 0)
+        counts["full_new"] = counts["full_online"] = 0
+        for pid, desk, row in self.buckets:
+            proc = self.procs[pid]
+            if procedure_ids is not None and pid not in procedure_ids:
+                continue
+            if desk_id is not None and desk != desk_id:
+                continue
+            if ids is not None and proc.agency_id not in ids and desk not in ids:
+                continue
+            for key in COUNT_KEYS:
+                counts[key] += row[key]
+            if proc.online_level == OnlineLevel.FULL:
+                counts["full_new"] += row["new"]
+                counts["full_online"] += row["new_online"]
+        # The catalogue and PAKN belong to agencies: a desk's score has neither.
+        if desk_id is None:
+            catalogue = [p for p in self.procs.values() if p.active
+                         and (procedure_ids is None or p.id in procedure_ids)
+                         and (ids is None or p.agency_id in ids)]
+        else:
+            catalogue = []
+        pakn = dict.fromkeys(PAKN_KEYS, 0)
+        if desk_id is None and procedure_ids is None:
+            for aid, row in self.pakn.items():
+                if ids is None or aid in ids:
+                    for key in PAKN_KEYS:
+                        pakn[key] += row[key]
+        counts.update(pakn)
+        counts.update(_catalogue_counts(catalogue, self.period))
+        return Score(self.period, scope, self.as_of, _groups(counts), counts)
+
+
+def _catalogue_counts(catalogue: Iterable[ProcFacts], period: Period) -> dict:
+    days = settings.get("t766_publish_days")
+    out = dict.fromkeys(("announced", "announced_ok", "amended", "amended_ok", "full_known", "full_yes",
+                         "procedures", "procedures_online"), 0)
+    for p in catalogue:
+        out["procedures"] += 1
+        out["procedures_online"] += p.online_level != OnlineLevel.NONE
+        if p.published_in_full is not None:
+            out["full_known"] += 1
+            out["full_yes"] += bool(p.published_in_full)
+        if p.announced_on is not None and period.first <= p.announced_on <= period.last:
+            on_time = p.published_on is not None and p.published_on <= p.announced_on + timedelta(days=days)
+            key = "amended" if p.amended else "announced"
+            out[key] += 1
+            out[key + "_ok"] += on_time
+    return out
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _groups(c: dict) -> list[Group]:
+    """Every indicator's ratio and points from the counts (None: nothing to count yet)."""
+    threshold = settings.get("t766_handling_satisfaction") / 100
+    progress_whole = c["handled"] - c["withdrawn"]
+    # (ratio part, ratio whole, whether there is data at all)
+    parts = {
+        "published_on_time": (c["announced_ok"], c["announced"], c["announced"] > 0),
+        "updated_on_time": (c["amended_ok"], c["amended"], c["amended"] > 0),
+        "published_in_full": (c["full_yes"], c["full_known"], c["full_known"] > 0),
+        "synchronised": (c["synced"], c["handled"], c["handled"] > 0),
+        "progress": (c["fin_ok"] + c["open_ok"], progress_whole, progress_whole > 0),
+        "online_full": (c["full_online"], c["full_new"], c["full_new"] > 0),
+        "online_procedures": (c["procedures_online"], c["procedures"], c["procedures"] > 0),
+        "online_channel": (c["new_online"], c["new"], c["new"] > 0),
+        "paid_online": (c["paid_online"], c["fee_known"], c["fee_known"] > 0),
+        "pakn_on_time": (c["pakn_on_time"], c["pakn"], c["pakn"] > 0),
+        "pakn_satisfaction": (c["pakn_rated_ok"], c["pakn_rated"], c["pakn_rated"] > 0),
+        "handling_satisfaction": (c["finished"] - c["fin_bad"], c["finished"], c["finished"] > 0),
+        "electronic_result": (c["e_result"], c["result_fin"], c["result_fin"] > 0),
+        "digitised": (c["digitised"], c["new"], c["new"] > 0),
+        "e_certified": (c["ecert_yes"], c["ecert_base"], c["ecert_known"] > 0 and c["ecert_base"] > 0),
+        "reuse": (c["reused"], c["new"], c["reused"] > 0),
+        "population": (c["pop_checked"], c["new"], c["pop_known"] > 0),
+    }
+    groups = []
+    for gkey, glabel, indicators in GROUPS:
+        items = []
+        for key, label, rule in indicators:
+            weight = settings.get(rule)
+            part, whole, has_data = parts[key]
+            ratio = _ratio(part, whole) if has_data else None
+            if ratio is None:
+                points = None
+            elif key == "handling_satisfaction":
+                points = _round(min(weight, weight * ratio / threshold))
+            else:
+                points = _round(weight * ratio)
+            items.append(Indicator(key, str(label), ratio, points, weight, part, whole))
+        groups.append(Group(gkey, str(glabel), items))
+    return groups
+
+
+def facts(period: Period, scope: Scope, *, as_of: datetime | None = None) -> Facts:
+    """Run the statements once; the buckets then give the score of the scope or of any part of it."""
+    stmts = statements(period, scope, as_of)
+    buckets = []
+    for row in db.session.execute(stmts["dossiers"]).mappings():
+        buckets.append((row["procedure_id"], row["receiving_agency_id"],
+                        {k: int(row[k] or 0) for k in COUNT_KEYS}))
+    pakn = {row["agency_id"]: {k: int(row[k] or 0) for k in PAKN_KEYS}
+            for row in db.session.execute(stmts["pakn"]).mappings()}
+    return Facts(period, scope, stmts["_as_of"], stmts["_procs"], buckets, pakn)
+
+
+def score(period: Period, scope: Scope, *, as_of: datetime | None = None) -> Score:
+    """Decision 766's score of the scope for the period (as of now, or of `as_of` when earlier than its end)."""
+    return facts(period, scope, as_of=as_of).score()
+
+
+# -- rankings and trend -------------------------------------------------------------------
+
+@dataclass
+class Ranked:
+    key: str
+    label: str
+    kind: str
+    score: Score
+
+
+RANKINGS = ("agency", "commune", "desk", "field", "procedure")
+
+
+def ranking(period: Period, scope: Scope, by: str = "agency", *, as_of: datetime | None = None,
+            the_facts: Facts | None = None) -> list[Ranked]:
+    """Scores of every agency (departments), commune, desk, field or procedure in the scope, best first."""
+    fx = the_facts or facts(period, scope, as_of=as_of)
+    out: list[Ranked] = []
+    if by in ("agency", "commune", "desk"):
+        agencies = {a.id: a for a in db.session.execute(sa.select(Agency)).scalars()}
+        allowed = None if scope.agency_ids is None else set(scope.agency_ids)
+        if by == "desk":
+            desks = sorted({desk for _p, desk, _r in fx.buckets}, key=lambda i: agencies[i].identifier)
+            for aid in desks:
+                if allowed is None or aid in allowed:
+                    a = agencies[aid]
+                    out.append(Ranked(a.identifier, a.name, a.kind, fx.score(desk_id=aid)))
+        else:
+            kinds = ("commune", "commune_center") if by == "commune" else ("department",)
+            for a in sorted(agencies.values(), key=lambda a: a.identifier):
+                if a.kind in kinds and (allowed is None or a.id in allowed):
+                    sub = Scope(a, subtree_ids(a.id))
+                    s = fx.score(sub)
+                    if s.counts["handled"] or s.counts["procedures"] or s.counts["pakn"]:
+                        out.append(Ranked(a.identifier, a.name, a.kind, s))
+    elif by == "field":
+        fields: dict[str, set[int]] = {}
+        for p in fx.procs.values():
+            fields.setdefault(p.field, set()).add(p.id)
+        for name in sorted(fields):
+            s = fx.score(procedure_ids=fields[name])
+            if s.counts["handled"]:
+                out.append(Ranked(name, name, "field", s))
+    elif by == "procedure":
+        used = {pid for pid, _d, _r in fx.buckets}
+        for pid in sorted(used, key=lambda i: fx.procs[i].code):
+            p = fx.procs[pid]
+            out.append(Ranked(p.code, p.name, "procedure", fx.score(procedure_ids={pid})))
+    else:
+        raise ValueError(by)
+    out.sort(key=lambda r: -r.score.points)
+    return out
+
+
+def months_of(period: Period) -> list[Period]:
+    """The calendar months the period covers (at most its last twelve)."""
+    out = []
+    y, m = period.last.year, period.last.month
+    while len(out) < 12:
+        first = date(y, m, 1)
+        nxt = date(y + (m == 12), m % 12 + 1, 1)
+        out.append(Period("month", max(first, period.first), min(nxt - timedelta(days=1), period.last)))
+        if first <= period.first:
+            break
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return list(reversed(out))
+
+
+def trend(period: Period, scope: Scope, *, as_of: datetime | None = None) -> list[dict]:
+    """The score month by month over the period: {month, period, total, groups: {key: points}}."""
+    out = []
+    now = as_of or utcnow()
+    for month in months_of(period):
+        if month.start > now:
+            break
+        s = score(month, scope, as_of=now)
+        out.append({"month": f"{month.first.month:02d}/{month.first.year}", "period": month, "total": s.points,
+                    "groups": {g.key: g.points for g in s.groups}, "score": s})
+    return out
+
+
+# -- drill-down: the dossiers behind a figure -----------------------------------------------
+
+DRILLS = {
+    "late": _l("Hồ sơ trễ hạn đã giải quyết"),
+    "not_satisfied": _l("Hồ sơ bị đánh giá không hài lòng"),
+    "pakn": _l("Hồ sơ có phản ánh, kiến nghị"),
+    "bad": _l("Hồ sơ làm giảm điểm hài lòng (trễ hạn, không hài lòng hoặc có phản ánh)"),
+    "open_overdue": _l("Hồ sơ đang giải quyết quá hạn"),
+}
+
+
+def drill_clause(period: Period, scope: Scope, what: str, *, as_of: datetime | None = None):
+    """The WHERE clause selecting the dossiers behind one figure of the score."""
+    as_of = min(as_of or utcnow(), period.end)
+    c = clauses(period, as_of)
+    which = {
+        "late": sa.and_(c.finished, c.late),
+        "not_satisfied": sa.and_(c.finished, c.not_satisfied),
+        "pakn": sa.and_(c.finished, c.with_pakn),
+        "bad": sa.and_(c.finished, c.bad),
+        "open_overdue": sa.and_(c.open, sa.not_(c.open_ok)),
+    }[what]
+    return sa.and_(c.handled, scope_clause(scope, procedures()), which)
