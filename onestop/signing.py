@@ -16,9 +16,11 @@ Settings (config.py):
 """
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -104,6 +106,17 @@ def _signer_for(identifier: str):
     return signer
 
 
+def _off_loop(fn, *args, **kwargs):
+    """Call one of pyHanko's blocking functions (they call asyncio.run) even from a thread whose event loop
+    is running (a browser driver, an async server): then in a short-lived thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
 def _existing_signatures(data: bytes) -> int:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -129,7 +142,7 @@ def seal(data: bytes, identifier: str, *, reason: str, location: str | None = No
             reason=reason, location=location, certify=first,
             docmdp_permissions=fields.MDPPerm.NO_CHANGES)
         out = io.BytesIO()
-        signers.sign_pdf(writer, meta, signer=signer, output=out)
+        _off_loop(signers.sign_pdf, writer, meta, signer=signer, output=out)
     except Exception as exc:  # a PDF pyHanko cannot rewrite (encrypted, broken cross-references)
         log.warning("Could not seal a PDF for %s: %s", identifier, exc)
         raise SigningUnavailable(_("Không ký số được tệp PDF này (tệp được mã hóa, đã bị khóa "
@@ -220,7 +233,7 @@ def verify(data: bytes) -> Verification:
     embedded = signatures[-1]
     context = ValidationContext(trust_roots=_trust_roots(), allow_fetching=False)
     try:
-        status = validate_pdf_signature(embedded, context)
+        status = _off_loop(validate_pdf_signature, embedded, context)
     except Exception as exc:  # a signature dictionary or CMS blob too broken to evaluate
         log.info("Signature could not be evaluated: %s", exc)
         return Verification(SignatureCheck.TAMPERED)

@@ -222,6 +222,18 @@ _ONLINE_LABELS = {OnlineLevel.FULL: _l("Toàn trình"), OnlineLevel.PARTIAL: _l(
                   OnlineLevel.NONE: _l("Không trực tuyến")}
 _LABELS[OnlineLevel] = _ONLINE_LABELS
 
+# -- vocabularies: Decision 766's groups (their keys are fixed by the score766 API) --
+
+
+class Score766Group(StrEnum):
+    TRANSPARENCY = "transparency"
+    PROGRESS = "progress"
+    ONLINE = "online"
+    PAYMENT = "payment"
+    SATISFACTION = "satisfaction"
+    DIGITISATION = "digitisation"
+
+
 # -- vocabularies: PAKN and portal sync (issue 15) --
 
 

@@ -42,6 +42,7 @@ from ..models import (
     RouteStep,
 )
 from ..status import Channel, DeadlineState, DossierStatus, OnlineLevel, Rating, SyncState
+from ..status import Score766Group as G
 from ..timeutil import now as utcnow
 from .period import Period, Scope
 
@@ -54,29 +55,29 @@ WITH_RESULT = (DossierStatus.RESULT_READY, DossierStatus.RETURNED)
 
 #: group key, label, and its indicators: (key, label, weight setting)
 GROUPS: tuple[tuple[str, object, tuple[tuple[str, object, str], ...]], ...] = (
-    ("transparency", _l("Công khai, minh bạch"), (
+    (G.TRANSPARENCY, _l("Công khai, minh bạch"), (
         ("published_on_time", _l("Thủ tục được công bố, công khai đúng hạn"), "w766_published_on_time"),
         ("updated_on_time", _l("Thủ tục sửa đổi được cập nhật đúng hạn"), "w766_updated_on_time"),
         ("published_in_full", _l("Thủ tục được công khai đầy đủ"), "w766_published_in_full"),
         ("synchronised", _l("Hồ sơ được đồng bộ lên Cổng Dịch vụ công quốc gia"), "w766_synchronised"),
     )),
-    ("progress", _l("Tiến độ giải quyết"), (
+    (G.PROGRESS, _l("Tiến độ giải quyết"), (
         ("progress", _l("Hồ sơ giải quyết trước hạn, đúng hạn và đang giải quyết trong hạn"), "w766_progress"),
     )),
-    ("online", _l("Dịch vụ công trực tuyến"), (
+    (G.ONLINE, _l("Dịch vụ công trực tuyến"), (
         ("online_full", _l("Hồ sơ trực tuyến trên số hồ sơ của thủ tục trực tuyến toàn trình"), "w766_online_full"),
         ("online_procedures", _l("Thủ tục được cung cấp trực tuyến"), "w766_online_procedures"),
         ("online_channel", _l("Hồ sơ tiếp nhận trực tuyến"), "w766_online_channel"),
     )),
-    ("payment", _l("Thanh toán trực tuyến"), (
+    (G.PAYMENT, _l("Thanh toán trực tuyến"), (
         ("paid_online", _l("Hồ sơ thanh toán trực tuyến trên số hồ sơ có phí, lệ phí"), "w766_paid_online"),
     )),
-    ("satisfaction", _l("Mức độ hài lòng"), (
+    (G.SATISFACTION, _l("Mức độ hài lòng"), (
         ("pakn_on_time", _l("Phản ánh, kiến nghị được xử lý đúng hạn"), "w766_pakn_on_time"),
         ("pakn_satisfaction", _l("Hài lòng về xử lý phản ánh, kiến nghị"), "w766_pakn_satisfaction"),
         ("handling_satisfaction", _l("Hài lòng về giải quyết hồ sơ"), "w766_handling_satisfaction"),
     )),
-    ("digitisation", _l("Số hóa hồ sơ"), (
+    (G.DIGITISATION, _l("Số hóa hồ sơ"), (
         ("electronic_result", _l("Hồ sơ có kết quả điện tử"), "w766_electronic_result"),
         ("digitised", _l("Hồ sơ được số hóa khi tiếp nhận"), "w766_digitised"),
         ("e_certified", _l("Bản sao chứng thực điện tử"), "w766_e_certified"),
@@ -88,7 +89,7 @@ GROUP_KEYS = tuple(g[0] for g in GROUPS)
 INDICATOR_KEYS = tuple(i[0] for g in GROUPS for i in g[2])
 #: the counts of one bucket (per procedure and receiving desk)
 COUNT_KEYS = (
-    "handled", "withdrawn", "finished", "fin_ok", "fin_late", "fin_not_satisfied", "fin_pakn", "fin_bad",
+    "handled", "pulled", "finished", "fin_ok", "fin_late", "fin_not_satisfied", "fin_pakn", "fin_bad",
     "open", "open_ok", "synced", "new", "new_online", "fee_known", "paid_online", "digitised",
     "pop_known", "pop_checked", "result_fin", "e_result", "reused", "ecert_known", "ecert_base", "ecert_yes",
 )
@@ -285,7 +286,7 @@ def statements(period: Period, scope: Scope, as_of: datetime | None = None,
     has_fee = sa.or_(Dossier.fee > 0, Dossier.payment_amount > 0)
     counts = {
         "handled": sa.func.count(),
-        "withdrawn": count(withdrawn),
+        "pulled": count(withdrawn),
         "finished": count(c.finished),
         "fin_ok": count(fin_ok),
         "fin_late": count(sa.and_(c.finished, c.late)),
@@ -404,7 +405,7 @@ def _ratio(part: int, whole: int) -> float | None:
 def _groups(c: dict) -> list[Group]:
     """Every indicator's ratio and points from the counts (None: nothing to count yet)."""
     threshold = settings.get("t766_handling_satisfaction") / 100
-    progress_whole = c["handled"] - c["withdrawn"]
+    progress_whole = c["handled"] - c["pulled"]
     # (ratio part, ratio whole, whether there is data at all)
     parts = {
         "published_on_time": (c["announced_ok"], c["announced"], c["announced"] > 0),
@@ -545,7 +546,7 @@ def trend(period: Period, scope: Scope, *, as_of: datetime | None = None) -> lis
 
 DRILLS = {
     "late": _l("Hồ sơ trễ hạn đã giải quyết"),
-    "not_satisfied": _l("Hồ sơ bị đánh giá không hài lòng"),
+    "unsatisfied": _l("Hồ sơ bị đánh giá không hài lòng"),
     "pakn": _l("Hồ sơ có phản ánh, kiến nghị"),
     "bad": _l("Hồ sơ làm giảm điểm hài lòng (trễ hạn, không hài lòng hoặc có phản ánh)"),
     "open_overdue": _l("Hồ sơ đang giải quyết quá hạn"),
@@ -558,7 +559,7 @@ def drill_clause(period: Period, scope: Scope, what: str, *, as_of: datetime | N
     c = clauses(period, as_of)
     which = {
         "late": sa.and_(c.finished, c.late),
-        "not_satisfied": sa.and_(c.finished, c.not_satisfied),
+        "unsatisfied": sa.and_(c.finished, c.not_satisfied),
         "pakn": sa.and_(c.finished, c.with_pakn),
         "bad": sa.and_(c.finished, c.bad),
         "open_overdue": sa.and_(c.open, sa.not_(c.open_ok)),

@@ -66,3 +66,17 @@ def test_checks_are_rate_limited(client):
 def test_a_post_without_the_csrf_token_is_refused(client):
     r = check(client, sample_pdf())
     assert r.status_code in (400, 422) and "Hợp lệ — ký bởi" not in r.get_data(as_text=True)
+
+
+def test_sealing_and_checking_work_while_an_event_loop_runs(app, client, demo):
+    """A browser driver or an async server in the same thread has a running loop; pyHanko's blocking calls
+    must still seal and verify (they failed with "cannot be called from a running event loop")."""
+    import asyncio
+
+    async def inside_a_loop():
+        data = signing.seal(sample_pdf(), "000.00.21.H56", reason="Kết quả")
+        return data, signing.verify(data)
+
+    data, verification = asyncio.run(inside_a_loop())
+    assert verification.valid and verification.signer == "Sở Xây dựng"
+    assert "Hợp lệ — ký bởi Sở Xây dựng" in check(client, data).get_data(as_text=True)
