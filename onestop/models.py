@@ -882,3 +882,6 @@ class CounterRating(db.Model):
 
 # The deadline rules declare the sweep's partial index on dossiers; load them with the models.
 from . import deadlines as _deadlines  # noqa: E402,F401
+
+
+# -- Tables: performance facts (issue 18) --

@@ -42,6 +42,8 @@ def add_jobs(target: BaseScheduler, app: Flask, first_run: datetime) -> None:
                    replace_existing=True, coalesce=True, max_instances=1, next_run_time=first_run)
     target.add_job(run_partitions, "interval", args=[app], hours=24, id="onestop-partitions",
                    replace_existing=True, coalesce=True, max_instances=1, next_run_time=first_run)
+    # -- jobs: issue 18 (performance) --
+    # -- jobs: issue 20 (integrity) --
     log.info("scheduler: sweep every %s min, outbox every %s s", minutes, seconds)
 
 

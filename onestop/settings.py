@@ -98,6 +98,7 @@ RULES: tuple[Rule, ...] = (
          _l("Hạn chế gửi tin nhắn, email hàng loạt tới cùng một người."), 5, 1, 30),
     # -- rules: integrity thresholds (issue 20) --
     # -- rules: queue (issue 21) --
+    # -- rules: the desk (issue 19) --
 )
 BY_KEY = {rule.key: rule for rule in RULES}
 

@@ -18,4 +18,6 @@ def register(app: Flask) -> None:
     from . import certificates
     certificates.register(group)
     # -- commands: issue 21 (queue) --
+    # -- commands: issue 18 (performance) --
+    # -- commands: issue 20 (integrity) --
     app.cli.add_command(group)
