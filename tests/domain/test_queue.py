@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from factories import receive, user, vn
-from support import IS_POSTGRES
 
 from onestop import queue
 from onestop.agencies import get_by_identifier
@@ -181,7 +180,6 @@ def _take_concurrently(app, agency_id: int, kiosks: int) -> list[int]:
     return numbers
 
 
-@pytest.mark.skipif(not IS_POSTGRES, reason="SQLite serialises writers; see the serialised variant below")
 @pytest.mark.config(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 25, "max_overflow": 0, "pool_pre_ping": True})
 def test_twenty_concurrent_kiosks_never_hand_out_the_same_number(app, hall):
     center, *_ = hall
