@@ -23,6 +23,14 @@
   var idInput = document.querySelector("[data-lookup-url]");
   if (idInput) {
     var lastLookup = "";
+    // A field the clerk has typed into, or is in, is theirs: the answer, arriving late, never writes into it
+    // (it used to land between the clerk's selection and their typing and double the phone number).
+    var touched = {};
+    ["full_name", "phone", "email", "address", "tax_code"].forEach(function (name) {
+      var field = document.getElementById(name);
+      if (!field) { return; }
+      field.addEventListener("input", function () { touched[name] = true; });
+    });
     idInput.addEventListener("input", function () {
       var value = idInput.value.replace(/\s/g, "");
       if (!/^\d{12}$/.test(value) || value === lastLookup) { return; }
@@ -34,7 +42,7 @@
           if (!data.found) { return; }
           ["full_name", "phone", "email", "address", "tax_code"].forEach(function (name) {
             var field = document.getElementById(name);
-            if (field && !field.value && data[name]) { field.value = data[name]; }
+            if (field && !touched[name] && field !== document.activeElement && !field.value && data[name]) { field.value = data[name]; }
           });
         })
         .catch(function () { /* the server-side "fill in" form still works */ });
