@@ -102,6 +102,8 @@ class Config:
     ONESTOP_LOOKUP_LIMIT = os.environ.get("ONESTOP_LOOKUP_LIMIT", "30 per minute")
     ONESTOP_VERIFY_LIMIT = os.environ.get("ONESTOP_VERIFY_LIMIT", "10 per minute")
     ONESTOP_LOGIN_LIMIT = os.environ.get("ONESTOP_LOGIN_LIMIT", "20 per minute")
+    # Queue tickets per kiosk (issue 21); a browser that is not a known kiosk gets a far smaller allowance.
+    ONESTOP_KIOSK_LIMIT = os.environ.get("ONESTOP_KIOSK_LIMIT", "60 per minute")
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = ONESTOP_TIMEZONE
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "onestop" / "translations")

@@ -79,6 +79,7 @@ def gunicorn(workers: int = 2, threads: int = 1):
     cmd = [str(VENV_BIN / "gunicorn"), "-w", str(workers), "--threads", str(threads), "-b", f"{HOST}:{port}",
            "--keep-alive", "30", "--log-level", "warning", "wsgi:app"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    SERVERS.append(proc.pid)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -100,6 +101,28 @@ def gunicorn(workers: int = 2, threads: int = 1):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+SERVERS: list[int] = []  # pids of the gunicorn masters started (the last one is running inside `gunicorn()`)
+
+
+def worker_rss_mb(master_pid: int) -> list[float]:
+    """Resident memory of each worker of a gunicorn master (children read from /proc), in MB."""
+    sizes = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            if ppid != master_pid:
+                continue
+            with open(f"/proc/{entry}/status") as f:
+                rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+            sizes.append(round(rss / 1024, 1))
+        except (OSError, ValueError, IndexError, StopIteration):
+            continue
+    return sizes
 
 
 def get(port: int, path: str, headers: dict | None = None) -> tuple[int, bytes]:

@@ -5,6 +5,7 @@ import random
 
 import sqlalchemy as sa
 
+from bench import common
 from bench.common import drive, gunicorn, make_app
 
 
@@ -41,6 +42,7 @@ def run(seconds: float = 10.0, clients: int = 8, workers: int = 2) -> dict:
         first = drive(port, scenarios["healthz"], seconds=seconds, clients=clients)
         for name in ("lookup_json", "lookup_json_no_key", "lookup_page"):
             out[name] = drive(port, scenarios[name], seconds=seconds, clients=clients)
+        out["worker_rss_mb"] = common.worker_rss_mb(common.SERVERS[-1])  # after the lookups
         last = drive(port, scenarios["healthz"], seconds=seconds, clients=clients)
     base = (first["per_second"] + last["per_second"]) / 2
     out["healthz"] = {**first, "per_second": round(base, 1), "first_per_second": first["per_second"],

@@ -21,43 +21,51 @@ def busiest_specialist():
                                                     User.active.is_(True)).limit(1)).scalar_one()
 
 
+GOAL_MS = 50
+
+
 def run(pages: int = 1000, limit: int = 20, repeat: int = 5) -> dict:
-    from onestop import accounts, queries
+    """The busiest agency's inbox (the dossiers it holds now, as its staff open it): page 1 and page N.
+
+    Domain: `inbox.inbox_page` (open work, most urgent first) and `queries.page` on the agency's dossiers
+    (newest first, every status: the long list that has a page 1,000). HTTP: the API's list of the
+    agency's dossiers (`GET /api/v1/dossiers?agency=<identifier>`), page 1 and page N following
+    `next_cursor`. For information, page 1 of everything the specialist may see (no agency filter).
+    """
+    from onestop import accounts, inbox, queries
     from onestop.extensions import db
 
     app = make_app()
-    out = {"pages": pages, "limit": limit}
+    out = {"pages": pages, "limit": limit, "goal_ms": GOAL_MS}
     with app.app_context():
         user = busiest_specialist()
         out["user"] = user.username
         out["agency"] = user.agency.name
-        filters = queries.DossierFilters()
+        identifier = user.agency.identifier
+        mine = queries.DossierFilters(current_agency_id=user.agency_id)
+        open_work = inbox.inbox_filters(user)
 
-        def page_one():
-            db.session.expire_all()
-            return queries.page(user, filters, order="newest", limit=limit)
+        def timed_walk(fetch):
+            first_ms, _ = median_ms(lambda: (db.session.expire_all(), fetch(None)), repeat)
+            cursor, walked = None, 1
+            while walked < pages:
+                result = fetch(cursor)
+                if result.next_cursor is None:
+                    break
+                cursor, walked = result.next_cursor, walked + 1
+            nth_ms, _ = median_ms(lambda: (db.session.expire_all(), fetch(cursor)), repeat)
+            return first_ms, nth_ms, walked
 
-        out["domain_page_1_ms"], out["domain_page_1_runs"] = median_ms(page_one, repeat)
-        # Walk to the cursor of page N (bounded loop), then time page N itself.
-        cursor, walked = None, 1
+        out["inbox_page_1_ms"], out["inbox_page_n_ms"], out["inbox_reached_page"] = timed_walk(
+            lambda c: inbox.inbox_page(user, open_work, order="urgent", cursor=c, limit=limit))
+        out["open_dossiers"] = queries.count(user, open_work)
         started = time.perf_counter()
-        while walked < pages:
-            result = queries.page(user, filters, order="newest", cursor=cursor, limit=limit)
-            if result.next_cursor is None:
-                break
-            cursor, walked = result.next_cursor, walked + 1
+        out["domain_page_1_ms"], out["domain_page_n_ms"], out["reached_page"] = timed_walk(
+            lambda c: queries.page(user, mine, order="newest", cursor=c, limit=limit))
         out["domain_walk_seconds"] = round(time.perf_counter() - started, 2)
-        out["reached_page"] = walked
-
-        def page_n():
-            db.session.expire_all()
-            return queries.page(user, filters, order="newest", cursor=cursor, limit=limit)
-
-        out["domain_page_n_ms"], out["domain_page_n_runs"] = median_ms(page_n, repeat)
-        out["domain_page_n_items"] = len(page_n().items)
+        out["visible_dossiers"] = queries.count(user, mine)
         _, token = accounts.create_token(user, "benchmark")
         db.session.commit()
-        out["visible_dossiers"] = queries.count(user, filters)
         db.engine.dispose()
 
     headers = {"Authorization": f"Bearer {token}"}
@@ -73,8 +81,9 @@ def run(pages: int = 1000, limit: int = 20, repeat: int = 5) -> dict:
             assert r.status == 200, (r.status, body[:200])
             return json.loads(body)
 
-        first = f"/api/v1/dossiers?limit={limit}"
-        api(first)
+        first = f"/api/v1/dossiers?limit={limit}&agency={identifier}"
+        for _ in range(4):  # both workers warm (their first request loads the calendar and the caches)
+            api(first)
         out["api_page_1_ms"], out["api_page_1_runs"] = median_ms(lambda: api(first), repeat)
         cursor, walked = None, 1
         while walked < pages:
@@ -85,6 +94,10 @@ def run(pages: int = 1000, limit: int = 20, repeat: int = 5) -> dict:
         nth = first + f"&cursor={cursor}" if cursor else first
         out["api_reached_page"] = walked
         out["api_page_n_ms"], out["api_page_n_runs"] = median_ms(lambda: api(nth), repeat)
-        out["api_page_1_throughput"] = drive(port, [first], seconds=5, clients=4, headers=headers)
-        out["api_page_n_throughput"] = drive(port, [nth], seconds=5, clients=4, headers=headers)
+        out["api_page_1_throughput"] = drive(port, [first], seconds=3, clients=4, headers=headers)
+        out["api_page_n_throughput"] = drive(port, [nth], seconds=3, clients=4, headers=headers)
+        everything = f"/api/v1/dossiers?limit={limit}"
+        api(everything)
+        out["api_all_visible_page_1_ms"], _ = median_ms(lambda: api(everything), repeat)
+    out["holds"] = max(out["api_page_1_ms"], out["api_page_n_ms"]) <= GOAL_MS
     return out

@@ -33,6 +33,8 @@ BLUEPRINTS = (
     ("portal", "/thu-tuc"),
     ("verify", "/verify"),
     # -- blueprints: public scoreboard and integrity (issue 20) --
+    ("scoreboard", "/bang-diem"),
+    ("integrity", "/integrity"),
     # -- blueprints: queue, kiosk, board (issue 21) --
     ("queue", "/queue"),
 )

@@ -10,6 +10,7 @@ through Flask-Babel, so it needs an application context.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,6 +38,10 @@ ACTION_GROUPS: tuple[tuple[str, object], ...] = (
     ("settings.", _l("Thiết lập quy định")),
     ("report.", _l("Xuất báo cáo")),
     ("register.", _l("Xuất sổ theo dõi hồ sơ")),
+    ("province.", _l("Giao diện cổng của tỉnh")),
+    ("queue.", _l("Quầy tiếp nhận")),
+    ("pakn.", _l("Phản ánh, kiến nghị")),
+    ("integrity.", _l("Dấu hiệu cò mồi")),
 )
 
 
@@ -219,6 +224,21 @@ _FIELDS: dict[str, dict[str, tuple]] = {
         "route": (_l("Quy trình"), _route),
         "active": (_l("Trạng thái"), _active(_l("Đang áp dụng"), _l("Đã ngừng áp dụng"))),
     },
+    "queue_counter": {
+        "agency": (_l("Bộ phận"), _agency_value),
+        "number": (_l("Số quầy"), _plain_value),
+        "name": (_l("Tên quầy"), _plain_value),
+        "fields": (_l("Lĩnh vực phục vụ"), _plain_value),
+        "active": (_l("Trạng thái"), _active(_l("Đang sử dụng"), _l("Không sử dụng"))),
+    },
+    "province_face": {
+        "name": (_l("Tên tỉnh, thành phố"), _plain_value),
+        "banner_color": (_l("Màu nền dải tiêu đề"), _plain_value),
+        "address": (_l("Địa chỉ"), _plain_value),
+        "hotline": (_l("Đường dây nóng"), _plain_value),
+        "working_hours": (_l("Giờ làm việc"), _plain_value),
+        "emblem": (_l("Ảnh biểu trưng"), lambda v, n: _("đã thay đổi")),
+    },
     "calendar": {
         "kind": (_l("Điều chỉnh"), _calendar_kind),
         "reason": (_l("Lý do"), _plain_value),
@@ -263,6 +283,8 @@ _SENTENCES = {
     "auth.login": _l("%(actor)s đăng nhập"),
     "auth.logout": _l("%(actor)s đăng xuất"),
     "auth.login_locked": _l("%(actor)s đăng nhập khi tài khoản đang bị tạm khóa"),
+    "auth.password_change": _l("%(actor)s đổi mật khẩu đăng nhập của mình"),
+    "auth.password_change_failed": _l("%(actor)s nhập sai mật khẩu hiện tại khi đổi mật khẩu"),
     "admin.agency_create": _l("%(actor)s thêm cơ quan %(agency)s"),
     "admin.agency_update": _l("%(actor)s sửa thông tin cơ quan %(agency)s"),
     "admin.user_create": _l("%(actor)s tạo tài khoản cho người dùng %(username)s"),
@@ -295,6 +317,9 @@ _DOSSIER_SENTENCES = {
     "withdraw": _l("%(actor)s ghi nhận công dân rút hồ sơ %(code)s"),
     "apologize": _l("%(actor)s lập phiếu xin lỗi và hẹn lại ngày trả kết quả hồ sơ %(code)s"),
     "reassign": _l("%(actor)s phân công xử lý hồ sơ %(code)s"),
+    "ask_completion": _l("%(actor)s yêu cầu công dân hoàn thiện hồ sơ trực tuyến %(code)s"),
+    "online_completion": _l("%(actor)s hoàn thiện hồ sơ trực tuyến %(code)s"),
+    "online_supplement": _l("%(actor)s nộp bổ sung trực tuyến cho hồ sơ %(code)s"),
 }
 
 _LOGIN_FAILURES = {
@@ -334,6 +359,12 @@ def _dossier(row, who: str, names: Names) -> Description:
     elif action == "attach":
         sentence = _("%(actor)s đính kèm tệp “%(name)s” vào hồ sơ %(code)s", actor=who,
                      name=details.get("name") or "", code=code)
+    elif action in ("contact_code", "contact_confirmed"):
+        contact = details.get("contact") or ""
+        sentence = (_("%(actor)s gửi mã xác nhận tới %(contact)s, liên hệ ghi trên hồ sơ %(code)s", actor=who,
+                      contact=contact, code=code) if action == "contact_code" else
+                    _("%(actor)s xác nhận %(contact)s là liên hệ của chính người nộp hồ sơ %(code)s", actor=who,
+                      contact=contact, code=code))
     elif action == "feedback":
         rating = Rating.parse(details.get("rating"))
         sentence = _("%(actor)s đánh giá hồ sơ %(code)s: %(rating)s", actor=who, code=code,
@@ -353,8 +384,14 @@ def _dossier(row, who: str, names: Names) -> Description:
     if before is not None and after is not None and before != after:
         status_changes.append(Change(_("Trạng thái"), before.label, after.label))
     if details.get("note"):
-        facts.append(Fact(_("Ghi chú"), str(details["note"])))
+        facts.append(Fact(_("Ghi chú"), event_note(_Note(action, str(details["note"])))))
     return Description(sentence, status_changes, facts)
+
+
+@dataclass(frozen=True)
+class _Note:
+    action: str
+    note: str
 
 
 def _calendar(row, who: str, names: Names) -> Description:
@@ -435,6 +472,62 @@ def _settings(row, who: str, names: Names) -> Description:
     return Description(_("%(actor)s thay đổi thiết lập quy định của tỉnh", actor=who), rows)
 
 
+def _province_face(row, who: str, names: Names) -> Description:
+    details = row.details if isinstance(row.details, dict) else {}
+    facts = [Fact(*_show("province_face", key, value, names)) for key, value in details.items()]
+    return Description(_("%(actor)s thay đổi giao diện cổng của tỉnh (đầu trang, chân trang)", actor=who),
+                       facts=facts)
+
+
+def _counter(row, who: str, names: Names) -> Description:
+    details = row.details if isinstance(row.details, dict) else {}
+    state = _after_or_before(details)
+    values = {"actor": who, "number": state.get("number") or "", "agency": names.agency(state.get("agency"))}
+    if row.action == "queue.counter_created":
+        facts = [Fact(*_show("queue_counter", key, value, names)) for key, value in state.items()
+                 if key not in ("number", "agency") and value not in (None, "", [])]
+        return Description(_("%(actor)s thêm quầy số %(number)s của %(agency)s", **values), facts=facts)
+    return Description(_("%(actor)s sửa quầy số %(number)s của %(agency)s", **values),
+                       changes("queue_counter", details, names))
+
+
+def _integrity_review(row, who: str, names: Names) -> Description:
+    from .status import LeadKind
+
+    details = row.details if isinstance(row.details, dict) else {}
+    kind = LeadKind.parse(details.get("kind"))
+    sentence = _("%(actor)s ghi kết quả xem xét dấu hiệu “%(kind)s”", actor=who,
+                 kind=kind.label if kind else _plain(details.get("kind")))
+    facts = [Fact(_("Đối tượng"), str(details["key"]))] if details.get("key") else []
+    if details.get("note"):
+        facts.append(Fact(_("Kết quả xem xét"), str(details["note"])))
+    return Description(sentence, facts=facts)
+
+
+def _pakn(row, who: str, names: Names) -> Description:
+    from .status import PaknKind
+
+    details = row.details if isinstance(row.details, dict) else {}
+    code = row.target_id or ""
+    if row.action == "pakn.answer":
+        return Description(_("%(actor)s trả lời phản ánh, kiến nghị %(code)s", actor=who, code=code),
+                           facts=[Fact(_("Trả lời sau hạn"), _yes_no(details.get("late")))])
+    kind = PaknKind.parse(details.get("kind"))
+    sentence = _("%(actor)s gửi %(kind)s %(code)s tới %(agency)s", actor=who, code=code,
+                 kind=str(kind.label).lower() if kind else _("phản ánh, kiến nghị"),
+                 agency=names.agency(details.get("agency")))
+    facts = [Fact(_("Hồ sơ liên quan"), str(details["dossier"]))] if details.get("dossier") else []
+    return Description(sentence, facts=facts)
+
+
+def _blank_form(row, who: str, names: Names) -> Description:
+    details = row.details if isinstance(row.details, dict) else {}
+    sentence = _("%(actor)s đăng mẫu đơn, tờ khai “%(document)s” của thủ tục %(procedure)s", actor=who,
+                 document=details.get("document") or "", procedure=row.target_id or "")
+    facts = [Fact(_("Tệp"), str(details["name"]))] if details.get("name") else []
+    return Description(sentence, facts=facts)
+
+
 def _login_failed(row, who: str, names: Names) -> Description:
     reason = row.details.get("reason") if isinstance(row.details, dict) else None
     if reason == "unknown user":
@@ -454,6 +547,13 @@ _SPECIAL = {
     "register.export": _register,
     "report.export": _report,
     "settings.update": _settings,
+    "province.face": _province_face,
+    "queue.counter_created": _counter,
+    "queue.counter_saved": _counter,
+    "integrity.review": _integrity_review,
+    "pakn.file": _pakn,
+    "pakn.answer": _pakn,
+    "admin.blank_form": _blank_form,
 }
 
 
@@ -505,6 +605,8 @@ def _agency_identifiers(row) -> set[str]:
         found.add(row.target_id.partition("/")[0])
     if row.action == "report.export" and isinstance(details.get("scope"), str):
         found.add(details["scope"])
+    if row.action == "pakn.file" and isinstance(details.get("agency"), str):
+        found.add(details["agency"])
     return found
 
 
@@ -561,3 +663,37 @@ def describe_rows(rows: Iterable) -> list[Description]:
     rows = list(rows)
     names = names_for(rows)
     return [describe(row, names) for row in rows]
+
+
+# -- notes the system writes itself ----------------------------------------------------------
+
+_SYSTEM_NOTES = {
+    # action: (the stored Vietnamese note, as a pattern; how it reads in the reader's language)
+    "intake": (r"Hẹn trả kết quả: (?P<at>.+)", _l("Hẹn trả kết quả: %(at)s")),
+    "submit": (r"Hẹn trả kết quả: (?P<at>.+)", _l("Hẹn trả kết quả: %(at)s")),
+    "accept": (r"Hẹn trả kết quả: (?P<at>.+)", _l("Hẹn trả kết quả: %(at)s")),
+    "payment_received": (r"Hẹn trả: (?P<at>.+)", _l("Hẹn trả: %(at)s")),
+    "request_payment": (r"Số tiền: (?P<amount>[\d.]+) đồng", _l("Số tiền: %(amount)s")),
+    "return": (r"Người nhận: (?P<name>.+)", _l("Người nhận: %(name)s")),
+    "reassign": (r"Phân công cho (?P<name>.+)", _l("Phân công cho %(name)s")),
+}
+
+
+def event_note(event) -> str:
+    """A history event's note as the reader reads it.
+
+    The workflow stores the notes it writes itself ("Hẹn trả kết quả: 05/12/2026 10:00") in Vietnamese, the
+    legal record's language; they are shown in the reader's language. A person's own note is shown as typed.
+    """
+    note = getattr(event, "note", None) or ""
+    known = _SYSTEM_NOTES.get(getattr(event, "action", None))
+    if not note or known is None:
+        return note
+    pattern, text = known
+    found = re.fullmatch(pattern, note, flags=re.DOTALL)
+    if found is None:
+        return note
+    values = found.groupdict()
+    if "amount" in values:
+        values["amount"] = money(int(values["amount"].replace(".", "")))
+    return str(text) % values

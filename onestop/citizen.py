@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, deadlines, transaction, validation
+from . import audit, caches, deadlines, transaction, validation
 from .calendar import get_calendar
 from .errors import Conflict, NotFound, ValidationError
 from .extensions import db
@@ -37,7 +37,7 @@ from .models import (
     Feedback,
     LookupFailure,
 )
-from .status import DeadlineState, DossierStatus, Rating
+from .status import DeadlineState, DossierStatus, Rating, StepResult
 from .status import DossierStatus as S
 from .timeutil import fmt_date, iso, local
 from .timeutil import now as utcnow
@@ -140,14 +140,19 @@ def find_for_citizen(code, key=None, now: datetime | None = None) -> Lookup:
     """
     code = normalize_code(code)
     key = normalize_key(key)
-    dossier = None
+    dossier, failures = None, 0
     if code is not None:
-        dossier = db.session.execute(db.select(Dossier).filter_by(code=code)).scalar_one_or_none()
+        # One indexed query: the dossier by its code and its count of wrong keys (issue 18).
+        row = db.session.execute(
+            db.select(Dossier, LookupFailure.failures)
+            .outerjoin(LookupFailure, LookupFailure.dossier_id == Dossier.id).where(Dossier.code == code)
+        ).first()
+        if row is not None:
+            dossier, failures = row[0], row[1] or 0
     if key is None:
         if dossier is None:
             raise NotFound(str(NOT_FOUND_MESSAGE))
         return Lookup(dossier, False)
-    failures = failures_of(dossier) if dossier is not None else 0
     matched = key_matches(dossier, key, id_allowed=failures < id_failures_allowed())
     if matched is None:
         if dossier is not None:
@@ -185,6 +190,9 @@ def working_hours_text() -> str:
 
 
 def _agency(agency) -> dict | None:
+    """An agency (or its id, read from the per-process cache) as the view names it."""
+    if isinstance(agency, int):
+        agency = caches.agency(agency)
     if agency is None:
         return None
     return {"identifier": agency.identifier, "name": agency.name}
@@ -198,26 +206,33 @@ def _last_event(dossier: Dossier, *actions: str) -> DossierEvent | None:
 
 
 def _steps(dossier: Dossier) -> list[dict]:
+    """The started steps: one indexed query for the columns shown, agency names from the cache."""
     rows = db.session.execute(
-        db.select(DossierStep).where(DossierStep.dossier_id == dossier.id, DossierStep.started_at.is_not(None))
+        db.select(DossierStep.agency_id, DossierStep.task, DossierStep.started_at, DossierStep.due_at,
+                  DossierStep.finished_at, DossierStep.result)
+        .where(DossierStep.dossier_id == dossier.id, DossierStep.started_at.is_not(None))
         .order_by(DossierStep.seq, DossierStep.id)
-    ).scalars()
-    return [{
-        "agency": _agency(step.agency),
-        "task": step.task,
-        "started_at": iso(step.started_at),
-        "due_at": iso(step.due_at),
-        "finished_at": iso(step.finished_at),
-        "result": step.result,
-        "result_label": step.result_label or None,
-    } for step in rows]
+    ).all()
+    out = []
+    for step in rows:
+        result = StepResult.parse(step.result)
+        out.append({
+            "agency": _agency(step.agency_id),
+            "task": step.task,
+            "started_at": iso(step.started_at),
+            "due_at": iso(step.due_at),
+            "finished_at": iso(step.finished_at),
+            "result": step.result,
+            "result_label": (result.label if result else "") or None,
+        })
+    return out
 
 
 def collection_place(dossier: Dossier) -> dict:
     """Where the result is collected: the procedure's counter, else the receiving agency."""
-    agency = dossier.receiving_agency
+    agency = caches.agency(dossier.receiving_agency_id)
     return {
-        "location": dossier.procedure.result_location or agency.name,
+        "location": caches.procedure(dossier.procedure_id).result_location or agency.name,
         "agency": agency.name,
         "address": agency.address,
         "phone": agency.phone,
@@ -228,7 +243,7 @@ def collection_place(dossier: Dossier) -> dict:
 def status_summary(dossier: Dossier) -> str:
     """One plain-Vietnamese sentence on where the dossier stands; no personal data."""
     status = dossier.status
-    receiving = dossier.receiving_agency.name
+    receiving = caches.agency(dossier.receiving_agency_id).name
     due = when(dossier.due_at)
     if status == S.SUBMITTED:
         text = _("Hồ sơ đã được đăng ký trực tuyến, đang chờ Bộ phận Một cửa kiểm tra và tiếp nhận.")
@@ -237,9 +252,9 @@ def status_summary(dossier: Dossier) -> str:
                  "Hẹn trả kết quả lúc %(due)s.", agency=receiving, due=due)
     elif status == S.PROCESSING:
         text = _("Hồ sơ đang được xử lý tại %(agency)s. Hẹn trả kết quả lúc %(due)s.",
-                 agency=dossier.current_agency.name, due=due)
+                 agency=caches.agency(dossier.current_agency_id).name, due=due)
     elif status == S.SUPPLEMENT_REQUESTED:
-        if dossier.procedure.clock_on_supplement == "pause":
+        if caches.procedure(dossier.procedure_id).clock_on_supplement == "pause":
             clock = _("Thời gian chờ bổ sung không tính vào thời hạn giải quyết.")
         else:
             clock = _("Thời hạn giải quyết được tính lại từ đầu khi nhận đủ giấy tờ bổ sung.")
@@ -289,10 +304,11 @@ def public_view(dossier: Dossier, full: bool, now: datetime | None = None) -> di
     """The citizen's view (page, API, Open311). Without `full`, no personal data at all."""
     now = now or utcnow()
     state, state_label = _deadline(dossier, now)
+    procedure = caches.procedure(dossier.procedure_id)
     view = {
         "code": dossier.code,
         "verified": bool(full),
-        "procedure": {"code": dossier.procedure.code, "name": dossier.procedure.name},
+        "procedure": {"code": procedure.code, "name": procedure.name},
         "status": dossier.status,
         "status_code": dossier.status_code,
         "status_label": dossier.status_label,
@@ -304,8 +320,8 @@ def public_view(dossier: Dossier, full: bool, now: datetime | None = None) -> di
         "original_due_at": iso(dossier.original_due_at),
         "finished_at": iso(dossier.finished_at),
         "returned_at": iso(dossier.returned_at),
-        "receiving_agency": _agency(dossier.receiving_agency),
-        "current_agency": _agency(dossier.current_agency),
+        "receiving_agency": _agency(dossier.receiving_agency_id),
+        "current_agency": _agency(dossier.current_agency_id),
         "collection": collection_place(dossier) if dossier.status == S.RESULT_READY else None,
         "steps": _steps(dossier),
         "applicant_name": None,
@@ -342,7 +358,7 @@ def _personal_part(dossier: Dossier) -> dict:
             "original_due_at": iso(dossier.original_due_at),
             "new_due_at": iso(dossier.due_at),
         }
-    feedback = feedback_of(dossier)
+    feedback = feedback_of(dossier) if status == S.RETURNED else None  # rated only once returned (final)
     return {
         "applicant_name": dossier.applicant_name,
         "applicant_name_masked": mask_name(dossier.applicant_name),
@@ -385,8 +401,16 @@ def result_download(dossier: Dossier) -> dict | None:
 
 # -- satisfaction ----------------------------------------------------------------
 
-def submit_feedback(dossier: Dossier, rating, comment=None, now: datetime | None = None) -> Feedback:
-    """Record the citizen's rating once, after the result is returned. Flushes, never commits."""
+def submit_feedback(dossier: Dossier, rating, comment=None, now: datetime | None = None, *,
+                    asked_money=None, came_again=None) -> Feedback:
+    """Record the citizen's rating once, after the result is returned. Flushes, never commits.
+
+    `asked_money` / `came_again` are the optional yes/no answers (None: not answered); a yes to money opens
+    an anonymous PAKN for the inspection staff (onestop/integrity.py), kept as `feedback.pakn`.
+    """
+    for name, value in (("asked_money", asked_money), ("came_again", came_again)):
+        if value is not None and not isinstance(value, bool):
+            raise ValidationError(_("Câu trả lời chỉ có thể là có hoặc không."), field=name)
     if not isinstance(rating, str) or Rating.parse(rating) is None:
         raise ValidationError(_("Vui lòng chọn mức độ hài lòng: Rất hài lòng, Hài lòng hoặc Không hài lòng."),
                               field="rating")
@@ -398,7 +422,8 @@ def submit_feedback(dossier: Dossier, rating, comment=None, now: datetime | None
     if feedback_of(dossier) is not None:
         raise Conflict(_("Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ được đánh giá một lần."),
                        code="feedback_exists")
-    feedback = Feedback(dossier_id=dossier.id, rating=rating, comment=comment, created_at=now or utcnow())
+    feedback = Feedback(dossier_id=dossier.id, rating=rating, comment=comment, created_at=now or utcnow(),
+                        asked_money=asked_money, came_again=came_again)
     try:
         with db.session.begin_nested():  # two submissions at once: the unique dossier_id lets one through
             db.session.add(feedback)
@@ -407,4 +432,8 @@ def submit_feedback(dossier: Dossier, rating, comment=None, now: datetime | None
                        code="feedback_exists") from None
     audit.record("dossier.feedback", target=dossier, actor_name="citizen",
                  details={"rating": rating, "has_comment": comment is not None})
+    if asked_money:
+        from . import integrity  # the broker signals' home; imported here, it imports the PAKN rules
+
+        integrity.report_money(dossier, feedback, now=now)
     return feedback

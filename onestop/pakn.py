@@ -8,8 +8,9 @@ once (`flag_overdue`) and queues a notice to the agency. Nothing here commits.
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -18,7 +19,7 @@ from . import audit, codes, deadlines
 from .calendar import get_calendar
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
 from .extensions import db
-from .models import Agency, Dossier, OutboxMessage, Pakn, User
+from .models import Agency, AuditLog, Dossier, OutboxMessage, Pakn, User
 from .status import PaknKind, PaknStatus, Rating
 from .timeutil import local
 from .timeutil import now as utcnow
@@ -33,11 +34,50 @@ def _clean(value: str | None, limit: int) -> str | None:
     return value[:limit] or None
 
 
+# -- a form sent twice (a double click, Back and send again, a retry) files one PAKN -----------------
+
+FORM_KEEP = timedelta(hours=24)
+
+
+def _form_digest(form_token: str) -> str:
+    return hashlib.sha256(form_token.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+
+
+def filed_with(form_token: str | None, now: datetime | None = None) -> Pakn | None:
+    """The PAKN already filed from the form carrying this one-time token (within FORM_KEEP), if any.
+
+    On PostgreSQL a transaction-scoped advisory lock on the token serialises two requests sent at the
+    same moment: the second waits for the first to commit, then finds its PAKN here. (SQLite runs one
+    writer at a time.) The token's digest is kept in the "pakn.file" audit row written with the PAKN.
+    """
+    if not form_token:
+        return None
+    now = now or utcnow()
+    digest = _form_digest(form_token)
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(int(digest[:15], 16))))
+    code = db.session.execute(
+        sa.select(AuditLog.target_id).where(
+            AuditLog.action == "pakn.file", AuditLog.at >= sa.literal(now - FORM_KEEP, AuditLog.at.type),
+            AuditLog.details["form"].as_string() == digest)
+        .order_by(AuditLog.id).limit(1)).scalar_one_or_none()
+    if code is None:
+        return None
+    return db.session.execute(sa.select(Pakn).where(Pakn.code == code)).scalar_one_or_none()
+
+
 def file(*, kind, agency: Agency, content: str, dossier: Dossier | None = None, contact_name: str | None = None,
          contact_phone: str | None = None, contact_email: str | None = None, anonymous: bool = False,
-         now: datetime | None = None) -> Pakn:
-    """Record a citizen's PAKN about `agency` (and `dossier`); flushed, with its code, key and deadline."""
+         now: datetime | None = None, form_token: str | None = None) -> Pakn:
+    """Record a citizen's PAKN about `agency` (and `dossier`); flushed, with its code, key and deadline.
+
+    With `form_token` (the form's one-time token), the PAKN already filed from that form is returned
+    instead of a second one (`filed_with`).
+    """
     now = now or utcnow()
+    earlier = filed_with(form_token, now)
+    if earlier is not None:
+        return earlier
     kind = PaknKind.parse(kind)
     if kind is None:
         raise ValidationError(_("Chọn phản ánh hoặc kiến nghị."), field="kind")
@@ -66,7 +106,8 @@ def file(*, kind, agency: Agency, content: str, dossier: Dossier | None = None, 
     db.session.flush()
     audit.record("pakn.file", target=item, actor_name="citizen",
                  details={"kind": str(kind), "agency": agency.identifier,
-                          "dossier": dossier.code if dossier is not None else None})
+                          "dossier": dossier.code if dossier is not None else None,
+                          **({"form": _form_digest(form_token)} if form_token else {})})
     return item
 
 

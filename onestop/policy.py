@@ -26,6 +26,7 @@ ACTION_ACTORS: dict[str, tuple[str, ...]] = {
     "withdraw": ("desk", "agency"),
     "apologize": ("agency", "desk_if_received"),
     "reassign": ("leader",),
+    "ask_completion": ("desk",),  # online submissions (issue 16)
 }
 
 

@@ -442,6 +442,15 @@ class FigureRow:
     ratings: int = 0
     satisfied: int = 0
 
+    @property
+    def satisfied_rate(self) -> float | None:
+        """Share of the counter ratings that were "Rất hài lòng" or "Hài lòng", in per cent (None: no rating).
+
+        The counter's own figure: the service at the counter, rated on its tablet. It is not the per-dossier
+        rating after the result is returned that the satisfaction indicators (and Decision 766) count.
+        """
+        return None if not self.ratings else round(100.0 * self.satisfied / self.ratings, 1)
+
 
 GROUPINGS = ("desk", "counter", "field", "hour")
 

@@ -42,6 +42,9 @@ def add_jobs(target: BaseScheduler, app: Flask, first_run: datetime) -> None:
                    replace_existing=True, coalesce=True, max_instances=1, next_run_time=first_run)
     target.add_job(run_partitions, "interval", args=[app], hours=24, id="onestop-partitions",
                    replace_existing=True, coalesce=True, max_instances=1, next_run_time=first_run)
+    # -- jobs: online drafts (issue 16) --
+    target.add_job(run_drafts, "interval", args=[app], hours=24, id="onestop-drafts",
+                   replace_existing=True, coalesce=True, max_instances=1, next_run_time=first_run)
     # -- jobs: issue 18 (performance) --
     # -- jobs: issue 20 (integrity) --
     log.info("scheduler: sweep every %s min, outbox every %s s", minutes, seconds)
@@ -97,6 +100,26 @@ def run_partitions(app: Flask) -> dict | None:
     result = jobs.in_app_context(app, partitions.run, "partitions")
     if result and result.get("created"):
         log.info("partitions created: %s", ", ".join(result["created"]))
+    return result
+
+
+def run_drafts(app: Flask) -> dict | None:
+    """Expired online drafts and their files, deleted once a day in batches (issue 16)."""
+    from . import submission
+    from .extensions import db
+
+    def job() -> dict:
+        deleted = 0
+        while True:
+            n = submission.forget_old_drafts()
+            db.session.commit()
+            deleted += n
+            if n < 500:
+                return {"deleted": deleted}
+
+    result = jobs.in_app_context(app, job, "online drafts")
+    if result and result["deleted"]:
+        log.info("online drafts deleted: %s", result["deleted"])
     return result
 
 

@@ -97,8 +97,22 @@ RULES: tuple[Rule, ...] = (
     Rule("otp_max_per_hour", _l("Số mã xác nhận tối đa gửi tới một địa chỉ trong một giờ"),
          _l("Hạn chế gửi tin nhắn, email hàng loạt tới cùng một người."), 5, 1, 30),
     # -- rules: integrity thresholds (issue 20) --
+    Rule("integrity_window_days", _l("Dấu hiệu cò mồi – khoảng thời gian xét (ngày)"),
+         _l("Các dấu hiệu được tính trên hồ sơ của số ngày gần nhất này."), 30, 1, 366),
+    Rule("integrity_min_applicants", _l("Dấu hiệu cò mồi – số người nộp khác nhau trên một liên hệ"),
+         _l("Một số điện thoại hoặc email đứng sau hồ sơ của từ số người nộp khác nhau này trở lên thì được "
+            "đưa vào danh sách cần xem xét."), 6, 2, 1000),
+    Rule("integrity_min_collections", _l("Dấu hiệu cò mồi – số người được nhận kết quả thay"),
+         _l("Một người nhận kết quả thay cho từ số người nộp khác nhau này trở lên thì được đưa vào danh sách."),
+         5, 2, 1000),
+    Rule("integrity_min_reports", _l("Dấu hiệu cò mồi – số phản hồi của người dân tại một nơi tiếp nhận"),
+         _l("Từ số phiếu đánh giá này trở lên cho biết bị đòi tiền (hoặc phải đi lại nhiều lần) tại cùng một nơi "
+            "tiếp nhận thì được đưa vào danh sách."), 2, 1, 1000),
     # -- rules: queue (issue 21) --
     # -- rules: the desk (issue 19) --
+    Rule("intake_duplicate_minutes", _l("Cảnh báo trùng hồ sơ khi tiếp nhận (phút)"),
+         _l("Cùng người nộp (số CCCD) và cùng thủ tục được tiếp nhận lại trong số phút này thì bộ phận một cửa "
+            "được hỏi xác nhận trước khi tạo hồ sơ mới; 0 là không cảnh báo."), 10, 0, 1440),
 )
 BY_KEY = {rule.key: rule for rule in RULES}
 

@@ -16,13 +16,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from functools import cache
+from typing import TYPE_CHECKING
 
 from .timeutil import local
+
+if TYPE_CHECKING:  # openpyxl is imported only when a workbook is written (CLI and app start-up stay light)
+    from openpyxl.styles import Alignment, Font
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMAT = "dd/mm/yyyy"
@@ -55,9 +55,14 @@ class Sheet:
     wrap_heads: bool = False
 
 
-_TITLE_FONT = Font(bold=True, size=13)
-_BOLD = Font(bold=True)
-_WRAP = Alignment(wrap_text=True, vertical="center")
+@cache
+def _styles():
+    """The title font, the bold font and the wrapping alignment (built once, on the first workbook)."""
+    from openpyxl.styles import Alignment, Font
+
+    return Font(bold=True, size=13), Font(bold=True), Alignment(wrap_text=True, vertical="center")
+
+
 _PLAIN = (str, int, float, Decimal, date)  # datetime is a date
 
 
@@ -68,6 +73,8 @@ def _plain(value):
 
 def _cell(ws, value, font: Font | None = None, alignment: Alignment | None = None):
     """The value as a cell of the write-only sheet `ws` (a bare value when it needs no style)."""
+    from openpyxl.cell import WriteOnlyCell
+
     value = _plain(value)
     if isinstance(value, datetime):
         cell = WriteOnlyCell(ws, value=_local_naive(value))
@@ -92,6 +99,10 @@ def _cell(ws, value, font: Font | None = None, alignment: Alignment | None = Non
 
 def write_xlsx(target, sheets: Iterable[Sheet]) -> None:
     """Write the sheets as an XLSX workbook to a path or binary file (write-only: rows are not kept in memory)."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    title_font, bold, wrap = _styles()
     book = Workbook(write_only=True)
     for sheet in sheets:
         ws = book.create_sheet(title=str(sheet.name)[:31])
@@ -100,8 +111,8 @@ def write_xlsx(target, sheets: Iterable[Sheet]) -> None:
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = f"A{len(sheet.titles) + 2}"
         for i, line in enumerate(sheet.titles):
-            ws.append([_cell(ws, line, font=_TITLE_FONT if i == 0 else None)])
-        ws.append([_cell(ws, head, font=_BOLD, alignment=_WRAP if sheet.wrap_heads else None)
+            ws.append([_cell(ws, line, font=title_font if i == 0 else None)])
+        ws.append([_cell(ws, head, font=bold, alignment=wrap if sheet.wrap_heads else None)
                    for head in sheet.heads])
         for row in sheet.rows:
             ws.append([_cell(ws, value) for value in row])

@@ -300,6 +300,30 @@ _LABELS[SignatureCheck] = _SIGNATURE_CHECK_LABELS
 
 # -- vocabularies: integrity (issue 20) --
 
+
+class LeadKind(_Labelled):
+    """What a broker lead is about (onestop/integrity.py): a lead for a person to look at, never a verdict."""
+
+    SHARED_PHONE = "shared_phone"
+    SHARED_EMAIL = "shared_email"
+    ONLINE_CONTACT = "online_contact"
+    COLLECTOR = "collector"
+    NOTICE_CONTACT = "notice_contact"
+    MONEY_ASKED = "money_asked"
+    CAME_AGAIN = "came_again"
+
+
+_LABELS[LeadKind] = {
+    LeadKind.SHARED_PHONE: _l("Một số điện thoại đứng sau hồ sơ của nhiều người"),
+    LeadKind.SHARED_EMAIL: _l("Một địa chỉ email đứng sau hồ sơ của nhiều người"),
+    LeadKind.ONLINE_CONTACT: _l("Một liên hệ nộp trực tuyến hồ sơ của nhiều người"),
+    LeadKind.COLLECTOR: _l("Một người nhận kết quả thay cho nhiều người"),
+    LeadKind.NOTICE_CONTACT: _l("Thông báo gửi tới địa chỉ không phải của người nộp"),
+    LeadKind.MONEY_ASKED: _l("Người dân cho biết bị đòi tiền hoặc được gợi ý làm nhanh"),
+    LeadKind.CAME_AGAIN: _l("Người dân phải đi lại nhiều lần"),
+}
+
+
 # -- vocabularies: queue tickets (issue 21) --
 
 

@@ -117,7 +117,12 @@ def _flag_steps(now: datetime) -> int:
     name, at, note = _constants("step_overdue", now)
     columns = [getattr(DossierEvent.__table__.c, c) for c in (*_EVENT_COLUMNS, "step_id")]
     if jobs.is_postgres():
-        flagged = (sa.update(steps).where(where).values(alert_level=deadlines.ALERT_OVERDUE)
+        # The crossing steps first, by a plain SELECT (index-only scans of the partial indexes of issue 18): an
+        # UPDATE ... FROM reads every candidate row of both tables to lock them, 0.25 s with nothing to flag.
+        ids = db.session.execute(sa.select(steps.c.id).select_from(dossiers.join(steps, where))).scalars().all()
+        if not ids:
+            return 0
+        flagged = (sa.update(steps).where(where, steps.c.id.in_(ids)).values(alert_level=deadlines.ALERT_OVERDUE)
                    .returning(steps.c.id, steps.c.dossier_id, steps.c.agency_id, steps.c.due_at,
                               dossiers.c.status).cte("flagged"))
         rows = sa.select(flagged.c.dossier_id, name, at, flagged.c.status, flagged.c.status, flagged.c.agency_id,

@@ -44,6 +44,8 @@ TRANSITIONS: dict[str, tuple[frozenset[S], S | None]] = {
     "withdraw": (frozenset({S.SUBMITTED, *AGENCY_WORK}), S.WITHDRAWN),
     "apologize": (frozenset(AGENCY_WORK), None),
     "reassign": (frozenset({S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT}), None),
+    # -- online submission (issue 16): the desk asks the citizen to complete it; it stays submitted --
+    "ask_completion": (frozenset({S.SUBMITTED}), None),
 }
 ACTIONS = tuple(TRANSITIONS)
 # (action, status) pairs that keep the status: the stop notice handed over leaves the dossier stopped.
@@ -88,7 +90,7 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
     papers); online ones wait as `submitted` unless `accept` is true.
     """
     now = now or utcnow()
-    if not policy.can_intake(actor, procedure):
+    if not isinstance(actor, OnlineApplicant) and not policy.can_intake(actor, procedure):
         raise PermissionDenied(gettext("Bộ phận một cửa của ông/bà không được tiếp nhận thủ tục này: chỉ các nơi "
                                        "tiếp nhận đã công bố của thủ tục được tiếp nhận hồ sơ."),
                                code="not_a_receiving_desk")
@@ -164,6 +166,50 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
                  details={"procedure": procedure.code, "channel": channel.value})
     dossier_event.send(dossier, event=event, actor=actor)
     return dossier
+
+
+# -- online submission (issue 16) ---------------------------------------------------
+
+class OnlineApplicant:
+    """The citizen submitting online: no account; acts at the procedure's main desk, which receives it."""
+
+    id = None
+    role = "citizen"
+    active = True
+
+    def __init__(self, desk: Agency):
+        self.agency, self.agency_id = desk, desk.id
+        self.username = "cong-dan-truc-tuyen"
+        self.full_name = "Công dân (nộp trực tuyến)"
+
+
+def submit_online(*, procedure: Procedure, applicant: dict, documents: list[dict], contact: str,
+                  now: datetime | None = None) -> Dossier:
+    """An online submission lands at the procedure's main desk as `submitted`; the clock waits for acceptance."""
+    desk = procedure.receiving_agency
+    if not procedure.active or not policy.receives(procedure, desk):
+        raise ValidationError(gettext("Thủ tục này hiện không nhận hồ sơ trực tuyến."), field="procedure_code")
+    now = now or utcnow()
+    dossier = intake(actor=OnlineApplicant(desk), procedure=procedure, applicant=applicant, channel=Channel.ONLINE,
+                     documents=documents, received_at=now, accept=False, now=now)
+    dossier.created_by_id = None
+    dossier.contact_confirmed, dossier.contact_confirmed_at = contact, now
+    return dossier
+
+
+def citizen_event(dossier: Dossier, action: str, *, note: str | None = None, data: dict | None = None,
+                  now: datetime | None = None) -> DossierEvent:
+    """What the citizen did online without changing the status (completion, supplement): history and audit."""
+    if action not in ("online_completion", "online_supplement"):
+        raise ValueError(f"unknown citizen action {action!r}")
+    now = now or utcnow()
+    event = _event(dossier, action, None, now, status_from=dossier.status, to_agency_id=dossier.current_agency_id,
+                   note=note, data=data)
+    dossier.updated_at = now
+    db.session.flush()
+    audit.record(f"dossier.{action}", target=dossier, actor_name="cong-dan-truc-tuyen", details={"note": note})
+    dossier_event.send(dossier, event=event, actor=None)
+    return event
 
 
 # -- lookups -----------------------------------------------------------------
@@ -535,6 +581,17 @@ def reassign(dossier: Dossier, *, actor: User, version: int | None, assignee: st
     return _act(dossier, "reassign", actor, version, now, body)
 
 
+def ask_completion(dossier: Dossier, *, actor: User, version: int | None, reason: str | None = None,
+                   documents: list | None = None, now: datetime | None = None) -> DossierEvent:
+    """Ask the citizen to complete an online submission (what is missing); it waits, still not received."""
+    def body(now, cal):
+        text = validation.reason(reason)
+        missing = _missing_documents(documents)
+        dossier.completion_requested_at = now
+        return _event(dossier, "ask_completion", actor, now, note=text, data={"documents": missing})
+    return _act(dossier, "ask_completion", actor, version, now, body)
+
+
 # -- binding by name (the API, the forms, the tests) ------------------------------
 
 VERBS: dict[str, Callable[..., DossierEvent]] = {
@@ -551,6 +608,7 @@ VERBS: dict[str, Callable[..., DossierEvent]] = {
     "withdraw": withdraw,
     "apologize": apologize,
     "reassign": reassign,
+    "ask_completion": ask_completion,
 }
 _COMMON = ("dossier", "actor", "version", "now")
 

@@ -746,7 +746,17 @@ def _drop_indexes(conn) -> list[str]:
         "ORDER BY i.indrelid, 1")).all()
     for name, _definition in rows:
         conn.execute(sa.text(f"DROP INDEX {name}"))
-    return [definition for _name, definition in rows]
+    return [rebuildable(definition) for _name, definition in rows]
+
+
+def rebuildable(definition: str) -> str:
+    """An index definition from pg_get_indexdef as it must be run again after the load.
+
+    A partitioned table's index (the yearly history, issue 22) reads back as `CREATE INDEX ... ON ONLY t`,
+    which makes an INVALID index on the parent alone, with none on the partitions, and the history's
+    per-dossier reads then scan every partition; without ONLY it is built on every partition.
+    """
+    return definition.replace(" ON ONLY ", " ON ", 1)
 
 
 class _Postgres:
@@ -848,6 +858,7 @@ def generate(n: int, seed: int = 1, now: datetime | None = None, progress=None, 
     if workers is None:
         workers = default_workers(n, batch, dialect)
     if dialect == "postgresql":
+        _yearly_partitions(conn, now)
         if rebuild_indexes is None:
             have = conn.execute(sa.select(sa.func.count()).select_from(Dossier)).scalar()
             rebuild_indexes = n >= BULK_MIN and 2 * n >= have
@@ -882,7 +893,31 @@ def generate(n: int, seed: int = 1, now: datetime | None = None, progress=None, 
     writer.finish()
     _save_sequences(sequences, conn)
     db.session.commit()
+    if dialect == "postgresql" and rebuild_indexes:
+        _vacuum(("dossiers", "dossier_steps"))
     return counts
+
+
+def _yearly_partitions(conn, now: datetime) -> None:
+    """The yearly partitions of the history for every year the data spans (issue 22), before the COPY: the
+    rows of past years land in their own partition, not in DEFAULT (`ensure_ahead` only makes this year's
+    and the coming ones)."""
+    from .. import partitions
+
+    table = DossierEvent.__tablename__
+    if not partitions.is_partitioned(conn, table):
+        return
+    for year in range((now - timedelta(days=DAYS_BACK + 40)).year, now.year + 1):
+        partitions.create_year(conn, table, year)
+
+
+def _vacuum(tables) -> None:
+    """VACUUM ANALYZE after a large load (outside any transaction): it sets the visibility map that
+    autovacuum would set later, so the index-only scans of the register number and the sweep's partial
+    indexes read no heap (issue 18), as they do on a database that has been running a while."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in tables:
+            conn.execute(sa.text(f"VACUUM (ANALYZE) {table}"))
 
 
 def _parallel(ctx: Context, chunks, workers: int, dialect: str, write) -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 
 import sqlalchemy as sa
 
@@ -215,17 +216,17 @@ class Report:
     def satisfaction_share(self, rating: str) -> float | None:
         return _pct(self.satisfaction.get(rating, 0), self.satisfaction_total)
 
-    @property
-    def not_satisfied_rate(self) -> float | None:
-        """Dossiers rated "not satisfied" per finished dossier (Decision 766)."""
-        return _pct(self.satisfaction.get(Rating.NOT_SATISFIED, 0), self.total.finished)
+    @cached_property
+    def score766(self):
+        """Decision 766's score of the same period and scope: computed by its one home, reports/score766.py."""
+        from .score766 import score
+
+        return score(self.period, self.scope, as_of=self.as_of)
 
     @property
-    def score_766(self) -> float | None:
-        """Decision 766: 100% minus the late rate minus the rate of "not satisfied"."""
-        if not self.total.finished:
-            return None
-        return round(100.0 - (self.total.late_rate or 0) - (self.not_satisfied_rate or 0), 2)
+    def score_766(self) -> float:
+        """Decision 766's total (points out of 100), as the national portal scores it."""
+        return self.score766.points
 
 
 def aggregate_statements(period: Period, scope: Scope, as_of: datetime | None = None,

@@ -235,9 +235,12 @@ class Clauses:
 
 
 def clauses(period: Period, as_of: datetime) -> Clauses:
-    start = sa.literal(period.start, Dossier.received_at.type)
-    end = sa.literal(period.end, Dossier.received_at.type)
-    asof = sa.literal(as_of, Dossier.received_at.type)
+    kind = Dossier.received_at.type
+    return _clauses(sa.literal(period.start, kind), sa.literal(period.end, kind), sa.literal(as_of, kind))
+
+
+def _clauses(start, end, asof) -> Clauses:
+    """The clauses for a period given as SQL expressions (literals, or a months table's columns)."""
     ended = sa.and_(Dossier.finished_at.is_not(None), Dossier.finished_at < end)
     handled = sa.and_(
         Dossier.received_at < end,
@@ -263,12 +266,51 @@ def statements(period: Period, scope: Scope, as_of: datetime | None = None,
     """The two SQL statements behind a score (the benchmark times them bare)."""
     procs = procedures() if procs is None else procs
     as_of = min(as_of or utcnow(), period.end)
-    c = clauses(period, as_of)
     start = sa.literal(period.start, Dossier.received_at.type)
     end = sa.literal(period.end, Dossier.received_at.type)
+    asof = sa.literal(as_of, Dossier.received_at.type)
+    handled, counts = _dossier_counts(start, end, asof)
+    dossiers = (
+        sa.select(Dossier.procedure_id, Dossier.receiving_agency_id, *[v.label(k) for k, v in counts.items()])
+        .where(handled, scope_clause(scope, procs))
+        .group_by(Dossier.procedure_id, Dossier.receiving_agency_id)
+    )
+    p_start = sa.literal(period.start, Pakn.created_at.type)
+    p_end = sa.literal(period.end, Pakn.created_at.type)
+    p_asof = sa.literal(as_of, Pakn.created_at.type)
+    pakn_created, pakn_counts = _pakn_counts(p_start, p_end, p_asof)
+    pakn = (
+        sa.select(Pakn.agency_id, *[v.label(k) for k, v in pakn_counts.items()])
+        .where(pakn_created, _pakn_scope(scope)).group_by(Pakn.agency_id)
+    )
+    return {"dossiers": dossiers, "pakn": pakn, "_procs": procs, "_as_of": as_of}
 
-    def count(cond):
-        return sa.func.sum(sa.case((cond, 1), else_=0))
+
+def _count(cond):
+    return sa.func.sum(sa.case((cond, 1), else_=0))
+
+
+def _pakn_scope(scope: Scope):
+    return sa.true() if scope.agency_ids is None else Pakn.agency_id.in_(sorted(scope.agency_ids))
+
+
+def _pakn_counts(start, end, asof) -> tuple[object, dict]:
+    """The PAKN filed in [start, end) and their filtered counts (PAKN_KEYS)."""
+    created = sa.and_(Pakn.created_at >= start, Pakn.created_at < end)
+    count = _count
+    return created, {
+        "pakn": sa.func.count(),
+        "pakn_on_time": count(sa.or_(sa.and_(Pakn.answered_at.is_not(None), Pakn.answered_at <= Pakn.due_at),
+                                     sa.and_(Pakn.answered_at.is_(None), Pakn.due_at >= asof))),
+        "pakn_rated": count(Pakn.rating.is_not(None)),
+        "pakn_rated_ok": count(sa.and_(Pakn.rating.is_not(None), Pakn.rating != Rating.NOT_SATISFIED)),
+    }
+
+
+def _dossier_counts(start, end, asof) -> tuple[object, dict]:
+    """The handled clause and the filtered counts (COUNT_KEYS) of one bucket, for a period given as SQL."""
+    c = _clauses(start, end, asof)
+    count = _count
 
     is_new = Dossier.received_at >= start
     withdrawn = sa.and_(Dossier.status == DossierStatus.WITHDRAWN, Dossier.finished_at < end)
@@ -310,25 +352,7 @@ def statements(period: Period, scope: Scope, as_of: datetime | None = None,
         "ecert_base": count(sa.and_(is_new, ecert_base)),
         "ecert_yes": count(sa.and_(is_new, ecert_yes)),
     }
-    dossiers = (
-        sa.select(Dossier.procedure_id, Dossier.receiving_agency_id, *[v.label(k) for k, v in counts.items()])
-        .where(c.handled, scope_clause(scope, procs))
-        .group_by(Dossier.procedure_id, Dossier.receiving_agency_id)
-    )
-    asof = sa.literal(as_of, Pakn.created_at.type)
-    created = sa.and_(Pakn.created_at >= sa.literal(period.start, Pakn.created_at.type),
-                      Pakn.created_at < sa.literal(period.end, Pakn.created_at.type))
-    pakn_scope = sa.true() if scope.agency_ids is None else Pakn.agency_id.in_(sorted(scope.agency_ids))
-    pakn = (
-        sa.select(
-            Pakn.agency_id, sa.func.count().label("pakn"),
-            count(sa.or_(sa.and_(Pakn.answered_at.is_not(None), Pakn.answered_at <= Pakn.due_at),
-                         sa.and_(Pakn.answered_at.is_(None), Pakn.due_at >= asof))).label("pakn_on_time"),
-            count(Pakn.rating.is_not(None)).label("pakn_rated"),
-            count(sa.and_(Pakn.rating.is_not(None), Pakn.rating != Rating.NOT_SATISFIED)).label("pakn_rated_ok"),
-        ).where(created, pakn_scope).group_by(Pakn.agency_id)
-    )
-    return {"dossiers": dossiers, "pakn": pakn, "_procs": procs, "_as_of": as_of}
+    return c.handled, counts
 
 
 # -- facts: the buckets, added up for any part of the scope ---------------------------
@@ -529,14 +553,55 @@ def months_of(period: Period) -> list[Period]:
     return list(reversed(out))
 
 
+def trend_statements(months: list[Period], scope: Scope, now: datetime, procs: dict[int, ProcFacts]) -> dict:
+    """Every month's buckets in one statement per table: the dossiers (and PAKN) joined to a table of the
+    months (index, start, end, as of), grouped by month — one scan instead of one per month."""
+    kind = Dossier.received_at.type
+    table = sa.values(sa.column("idx", sa.Integer), sa.column("m_start", kind), sa.column("m_end", kind),
+                      sa.column("m_asof", kind), name="months766")
+    table = table.data([(i, m.start, m.end, min(now, m.end)) for i, m in enumerate(months)]).cte("months766")
+    handled, counts = _dossier_counts(table.c.m_start, table.c.m_end, table.c.m_asof)
+    first, last = sa.literal(months[0].start, kind), sa.literal(months[-1].end, kind)
+    dossiers = (
+        sa.select(table.c.idx, Dossier.procedure_id, Dossier.receiving_agency_id,
+                  *[v.label(k) for k, v in counts.items()])
+        .select_from(Dossier).join(table, handled)
+        .where(Dossier.received_at < last, sa.or_(Dossier.finished_at.is_(None), Dossier.finished_at >= first),
+               scope_clause(scope, procs))
+        .group_by(table.c.idx, Dossier.procedure_id, Dossier.receiving_agency_id)
+    )
+    created, pakn_counts = _pakn_counts(table.c.m_start, table.c.m_end, table.c.m_asof)
+    pakn = (
+        sa.select(table.c.idx, Pakn.agency_id, *[v.label(k) for k, v in pakn_counts.items()])
+        .select_from(Pakn).join(table, created)
+        .where(Pakn.created_at >= sa.literal(months[0].start, Pakn.created_at.type),
+               Pakn.created_at < sa.literal(months[-1].end, Pakn.created_at.type), _pakn_scope(scope))
+        .group_by(table.c.idx, Pakn.agency_id)
+    )
+    return {"dossiers": dossiers, "pakn": pakn}
+
+
 def trend(period: Period, scope: Scope, *, as_of: datetime | None = None) -> list[dict]:
-    """The score month by month over the period: {month, period, total, groups: {key: points}}."""
-    out = []
+    """The score month by month over the period: {month, period, total, groups: {key: points}, score}.
+
+    Each month is scored exactly as `score(month, scope)` would score it, from two statements in all.
+    """
     now = as_of or utcnow()
-    for month in months_of(period):
-        if month.start > now:
-            break
-        s = score(month, scope, as_of=now)
+    months = [m for m in months_of(period) if m.start <= now]
+    if not months:
+        return []
+    procs = procedures()
+    stmts = trend_statements(months, scope, now, procs)
+    buckets: dict[int, list] = {i: [] for i in range(len(months))}
+    for row in db.session.execute(stmts["dossiers"]).mappings():
+        buckets[row["idx"]].append((row["procedure_id"], row["receiving_agency_id"],
+                                    {k: int(row[k] or 0) for k in COUNT_KEYS}))
+    pakn: dict[int, dict] = {i: {} for i in range(len(months))}
+    for row in db.session.execute(stmts["pakn"]).mappings():
+        pakn[row["idx"]][row["agency_id"]] = {k: int(row[k] or 0) for k in PAKN_KEYS}
+    out = []
+    for i, month in enumerate(months):
+        s = Facts(month, scope, min(now, month.end), procs, buckets[i], pakn[i]).score()
         out.append({"month": f"{month.first.month:02d}/{month.first.year}", "period": month, "total": s.points,
                     "groups": {g.key: g.points for g in s.groups}, "score": s})
     return out

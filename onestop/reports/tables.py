@@ -53,7 +53,7 @@ def table(report: Report, name: str) -> tuple[list[str], list[list]]:
         heads = [_("Chỉ tiêu"), _("Giá trị")]
         rows = [[h, v] for h, v in zip(fig_heads, figs(report.total), strict=True)]
         rows += [[_("Số hồ sơ không được tiếp nhận"), report.total.not_accepted],
-                 [_("Điểm hài lòng theo Quyết định 766 (%)"), report.score_766]]
+                 [_("Điểm theo Quyết định 766/QĐ-TTg (trên 100 điểm)"), report.score_766]]
         return heads, rows
     if name == "agencies":
         heads = [_("Mã cơ quan"), _("Cơ quan"), *fig_heads, _("Hồ sơ có bước trễ hạn")]
@@ -86,3 +86,54 @@ def title_lines(report: Report) -> list[str]:
     """The lines above an exported table: what it is, the period and the scope."""
     return [_("Báo cáo tình hình giải quyết thủ tục hành chính"),
             f"{_('Kỳ báo cáo')}: {report.period.label} · {_('Phạm vi')}: {report.scope.label}"]
+
+
+# -- Decision 766: the evaluation table, laid out as the national portal's ------------------------
+
+def _pct_of(ratio: float | None) -> float | None:
+    return None if ratio is None else round(100.0 * ratio, 2)
+
+
+def score766_table(score) -> tuple[list[str], list[list]]:
+    """Group / indicator / ratio / points / max, one row per group then its indicators, then the total.
+
+    Points without data are the words "chưa có dữ liệu" (never a made-up 0); ratios are percentages.
+    """
+    from .score766 import NO_DATA
+
+    heads = [_("STT"), _("Nhóm chỉ số"), _("Chỉ số"), _("Tỷ lệ (%)"), _("Điểm"), _("Điểm tối đa")]
+    rows: list[list] = []
+    for n, group in enumerate(score.groups, start=1):
+        rows.append([str(n), group.label, "", _pct_of(group.ratio) if len(group.indicators) == 1 else None,
+                     group.points if group.points is not None else str(NO_DATA), group.max])
+        for m, ind in enumerate(group.indicators, start=1):
+            rows.append([f"{n}.{m}", "", ind.label, _pct_of(ind.ratio),
+                         ind.points if ind.points is not None else str(NO_DATA), ind.max])
+    rows.append(["", _("Tổng điểm"), "", None, score.points, score.max])
+    return heads, rows
+
+
+def score766_ranking_table(ranked) -> tuple[list[str], list[list]]:
+    """A ranking (score766.ranking) as rows: rank, code, name, total and each group's points."""
+    heads = [_("Hạng"), _("Mã"), _("Tên"), _("Tổng điểm")]
+    if ranked:
+        heads += [g.label for g in ranked[0].score.groups]
+    rows = [[i, r.key, r.label, r.score.points, *[g.points for g in r.score.groups]]
+            for i, r in enumerate(ranked, start=1)]
+    return heads, rows
+
+
+def score766_trend_table(trend: list[dict]) -> tuple[list[str], list[list]]:
+    """The score month by month (score766.trend)."""
+    heads = [_("Tháng"), _("Tổng điểm")]
+    rows = []
+    for t in trend:
+        if not heads[2:]:
+            heads += [g.label for g in t["score"].groups]
+        rows.append([t["month"], t["total"], *[g.points for g in t["score"].groups]])
+    return heads, rows
+
+
+def score766_title_lines(score) -> list[str]:
+    return [_("Kết quả đánh giá chất lượng phục vụ người dân, doanh nghiệp theo Quyết định 766/QĐ-TTg"),
+            f"{_('Kỳ đánh giá')}: {score.period.label} · {_('Phạm vi')}: {score.scope.label}"]

@@ -111,3 +111,66 @@ def test_the_receipts_lookup_link_follows_the_served_address(new_page, login, co
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(body)).pages))
     assert f"{default_base_server}/lookup/{code}" in text, text[:400]
     assert "127.0.0.1:5000" not in text
+
+
+@pytest.mark.usefixtures("demo")
+def test_the_header_counters_show_numbers_on_processing_pages_and_lead_somewhere_open(new_page, login, console):
+    """Item 1: the due-soon/overdue counters on every /processing/ page, and a clerk's counters open a page."""
+    from datetime import timedelta
+
+    from factories import act, receive
+
+    from onestop.timeutil import now as utcnow
+
+    late = receive("1.004227", at=utcnow() - timedelta(days=60))
+    act(late, "forward", "tiepnhan", at=utcnow() - timedelta(days=59))
+    specialist = login(new_page(**DESKTOP), "chuyenvien.tnmt")
+    for url in ("/processing/", f"/processing/dossiers/{late.code}"):
+        specialist.goto(url)
+        overdue = specialist.locator('a[title="Quá hạn"]').first
+        expect(overdue).to_contain_text(re.compile(r"Quá hạn:\s*1"))
+        assert overdue.get_attribute("href"), url
+    clerk = login(new_page(**DESKTOP), "tiepnhan")
+    clerk.goto("/reception/")
+    clerk.locator('a[title="Quá hạn"]').first.click()
+    assert "403" not in clerk.title() and clerk.locator("main").count() == 1
+    expect(clerk.locator("h1").first).not_to_contain_text("403")
+
+
+@pytest.mark.usefixtures("demo")
+def test_slips_open_beside_the_form_required_fields_speak_vietnamese_and_small_scans_show_bytes(
+        new_page, login, console):
+    """Item 8: a slip printed at intake opens in a new tab and the form stays filled; the receipt is offered after
+    acceptance; an empty required field gets the server's Vietnamese message, not the browser's bubble; a
+    193-byte scan reads "193 B"; an empty address keeps its own row; a name with markup is refused."""
+    clerk = login(new_page(**DESKTOP), "tiepnhan")
+    open_intake(clerk)
+    clerk.locator("textarea[name=reason]").fill("Không thuộc thẩm quyền giải quyết")
+    with clerk.context.expect_page() as slip_tab:
+        clerk.locator("button[value=refuse]").click()
+    slip_tab.value.close()
+    assert "/reception/intake" in clerk.url
+    expect(clerk.get_by_label("Họ và tên người nộp", exact=True)).to_have_value(APPLICANT["Họ và tên người nộp"])
+
+    clerk.get_by_label("Họ và tên người nộp", exact=True).fill("Nguyễn <b>An</b>")
+    accept(clerk)
+    expect(clerk.locator("main")).to_contain_text("không được chứa ký tự")
+    clerk.get_by_label("Họ và tên người nộp", exact=True).fill("")
+    accept(clerk)  # novalidate: the server answers in Vietnamese instead of the browser's bubble
+    expect(clerk.locator(".invalid-feedback").first).to_be_visible()
+    clerk.get_by_label("Họ và tên người nộp", exact=True).fill(APPLICANT["Họ và tên người nộp"])
+    clerk.get_by_label("Địa chỉ", exact=True).fill("")
+    accept(clerk)
+    expect(clerk.locator("#receipt-ready")).to_be_visible()
+    code = clerk.locator("#dossier-code").inner_text().strip()
+    assert "printed=receipt" in clerk.url
+    expect(clerk.locator("#applicant-address")).to_have_text("—")
+
+    scan = b"%PDF-1.4\n" + b"%" * 150 + b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    clerk.locator("input[type=file][name=scans]").set_input_files(
+        {"name": "nho.pdf", "mimeType": "application/pdf", "buffer": scan})
+    clerk.locator("input[type=file][name=scans]").locator("xpath=ancestor::form").locator(
+        "button[type=submit]").click()
+    expect(clerk.locator("#scan-list")).to_contain_text(f"{len(scan)} B")
+    expect(clerk.locator("#scan-list")).not_to_contain_text("0 KB")
+    assert code

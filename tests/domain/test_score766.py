@@ -279,3 +279,38 @@ def test_the_drill_down_selects_the_dossiers_behind_the_figures(demo):
     overdue = db.session.execute(db.select(Dossier.id).where(
         score766.drill_clause(MARCH, PROVINCE, "open_overdue", as_of=AFTER))).scalars().all()
     assert overdue == [rows[9].id]
+
+
+def test_the_trend_scores_each_month_as_score_does(demo):
+    """trend() counts every month in one statement; each month must equal score() of that month alone."""
+    from datetime import timedelta
+
+    for month in range(1, 7):
+        for i, code in enumerate(("1.009994", "1.004227", "1.001193")):
+            for k in range(3):
+                received = vn(2025, month, 3 + k, 9, 0)
+                late = (month + i + k) % 4 == 0
+                d = dossier(code=code, received=received, due=received + timedelta(days=10),
+                            finished=None if (month == 6 and k == 0) else received + timedelta(days=14 if late else 6),
+                            status=DossierStatus.PROCESSING if (month == 6 and k == 0) else DossierStatus.RETURNED,
+                            state=None if (month == 6 and k == 0) else (DeadlineState.LATE if late else
+                                                                        DeadlineState.ON_TIME))
+                if (month + k) % 3 == 0:
+                    rate(d, at=received + timedelta(days=20))
+        pakn(created=vn(2025, month, 5, 9, 0), due=vn(2025, month, 19, 17, 0),
+             answered=vn(2025, month, 10, 9, 0) if month % 2 else None, rating=Rating.SATISFIED if month % 2 else None)
+    # a dossier open across several months counts in each
+    dossier(DossierStatus.PROCESSING, received=vn(2025, 2, 10, 9, 0), finished=None, state=None,
+            due=vn(2025, 4, 15, 17, 0))
+    db.session.commit()
+    half = Period("custom", date(2025, 1, 1), date(2025, 6, 30))
+    now = vn(2025, 6, 20, 9, 0)  # June still running
+    months = score766.trend(half, PROVINCE, as_of=now)
+    assert [t["month"] for t in months] == ["01/2025", "02/2025", "03/2025", "04/2025", "05/2025", "06/2025"]
+    for t in months:
+        alone = score766.score(t["period"], PROVINCE, as_of=now)
+        assert t["score"].as_json() == alone.as_json(), t["month"]
+        assert t["score"].counts == alone.counts, t["month"]
+    scope = resolve_scope(user("lanhdao"), None)
+    for t in score766.trend(half, scope, as_of=now):
+        assert t["score"].as_json() == score766.score(t["period"], scope, as_of=now).as_json(), t["month"]

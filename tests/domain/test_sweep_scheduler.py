@@ -23,7 +23,8 @@ def test_first_request_starts_the_jobs(app, client, runner, stop_scheduler):
     client.get("/healthz")
     assert background.running
     jobs = {job.id: job for job in background.get_jobs()}
-    assert set(jobs) == {"onestop-sweep", "onestop-outbox", "onestop-partitions", "onestop-portal-sync"}
+    assert set(jobs) == {"onestop-sweep", "onestop-outbox", "onestop-partitions", "onestop-portal-sync",
+                         "onestop-drafts"}
     assert jobs["onestop-sweep"].trigger.interval.total_seconds() == 7 * 60
     assert jobs["onestop-outbox"].trigger.interval.total_seconds() == 60
 

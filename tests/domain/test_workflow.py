@@ -52,13 +52,15 @@ def params_for(action, dossier):
         "apologize": {"reason": "Cần xác minh thêm",
                       "new_due_at": dossier.due_at + timedelta(days=3) if dossier.due_at else None},
         "reassign": {"assignee": "chuyenvien"},
+        "ask_completion": {"reason": "Ảnh chụp bị mờ", "documents": ["Bản vẽ thiết kế"]},
     }.get(action, {})
 
 
 def actor_for(action, status):
     if action == "reassign":
         return "lanhdao"
-    if action in ("accept", "refuse", "return", "supplement_received", "payment_received", "withdraw"):
+    if action in ("accept", "refuse", "return", "supplement_received", "payment_received", "withdraw",
+                  "ask_completion"):
         return "tiepnhan"
     if action in ("forward", "apologize") and status in ("submitted", "received"):
         return "tiepnhan"
@@ -77,7 +79,7 @@ EXPECTED_TARGET = {
 
 
 def test_the_table_covers_the_lifecycle():
-    assert len(ALLOWED) == 26
+    assert len(ALLOWED) == 27
     assert {s for s, _ in ALLOWED} == {"submitted", "received", "processing", "supplement_requested",
                                        "awaiting_payment", "result_ready", "stopped"}
 

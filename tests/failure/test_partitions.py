@@ -50,7 +50,9 @@ def partition_of(table: str, row_id: int) -> str:
 
 
 def test_the_migration_partitions_by_year_and_keeps_every_row(migrated):
-    upgrade(revision=BEFORE)
+    # The rows are written with today's models at the head, then the schema goes back to before the
+    # partitioning (its downgrade folds the partitions into plain tables) and forward again.
+    upgrade()
     demo.load()
     dossier = receive("1.009994")
     db.session.commit()
@@ -61,6 +63,9 @@ def test_the_migration_partitions_by_year_and_keeps_every_row(migrated):
     db.session.commit()
     old_id = old.id
     counts = {t: db.session.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar() for t in partitions.TABLES}
+    db.session.remove()
+    downgrade(revision=BEFORE)
+    assert relkind("dossier_events") == "r" and relkind("outbox") == "r"
     db.session.remove()
 
     upgrade()

@@ -25,7 +25,8 @@ PUBLIC_PREFIXES = ("/static", "/healthz", "/lookup", "/open311", "/api/v1/openap
                    "/verify",  # checking a signed file (issue 16)
                    "/province/",  # the province's emblem and colours (issue 19)
                    # the hall's kiosk, board, rating tablet (device keys) and a ticket's status (issue 21)
-                   "/queue/kiosk/", "/queue/board/", "/queue/rate/", "/queue/t/")
+                   "/queue/kiosk/", "/queue/board/", "/queue/rate/", "/queue/t/",
+                   "/bang-diem")  # the public scoreboard (issue 20)
 # "/" only sends visitors on to the public lookup (checked in test_access.py); a citizen files a PAKN and
 # opens it with its code and key (issue 15).
 PUBLIC_RULES = {"/", "/pakn/", "/pakn/new", "/pakn/<code>", "/pakn/<code>/rate"}
@@ -69,6 +70,8 @@ class Case:
             "filename": "css/app.css",
             "counter_id": "1",
             "token": "0" * 16,
+            "decision": "accept",  # the desk's answer to an online dossier (issue 16)
+            "form_id": "1",  # a procedure's blank form (issue 16)
         }
         if endpoint.startswith("admin.procedure"):
             values["code"] = "1.009994"

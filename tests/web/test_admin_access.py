@@ -34,6 +34,7 @@ ADMIN_ROUTES = [
     ("POST", "/admin/procedures/1.009994/edit"),
     ("POST", "/admin/procedures/1.009994/active"),
     ("POST", "/admin/procedures/1.009994/delete"),
+    ("POST", "/admin/procedures/1.009994/blank-form"),
     ("GET", "/admin/procedures/import"),
     ("POST", "/admin/procedures/import"),
     ("GET", "/admin/procedures/export.json"),

@@ -135,7 +135,7 @@ def test_the_duplicate_rule_has_a_window(demo):
     d = receive("1.009994", applicant=dict(APPLICANT))
     now = utcnow()
     assert intake_checks.recent_duplicate(d.procedure, APPLICANT["id_number"], now) == d
-    later = now + timedelta(minutes=intake_checks.DUPLICATE_WINDOW_MINUTES + 1)
+    later = now + timedelta(minutes=intake_checks.window_minutes() + 1)
     assert intake_checks.recent_duplicate(d.procedure, APPLICANT["id_number"], later) is None
     assert intake_checks.recent_duplicate(procedure("1.004227"), APPLICANT["id_number"], now) is None
 

@@ -99,8 +99,6 @@ AGENCIES = {
            "online_share": 0.0, "digitised_share": 0.0},
 }
 LATE_STEPS = {KHDT: [1, 1]}
-# 100 − late rate (1/6) − "not satisfied" rate (1/6), each rounded to 0.01.
-SCORE = round(100 - 20.0 - 20.0, 2)  # late 1 of 5 finished, not satisfied 1 of 5
 
 
 class TableParser(HTMLParser):
@@ -135,7 +133,7 @@ class TableParser(HTMLParser):
 
 
 def page_tables(client, **params) -> dict:
-    response = client.get("/reports/", query_string=params)
+    response = client.get("/reports/tables", query_string=params)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     parser = TableParser()
     parser.feed(response.get_data(as_text=True))
@@ -164,7 +162,17 @@ FIGURE_HEADS = [
 
 def expected_summary(figures, score):
     rows = [[head, figures[key]] for key, head in FIGURE_HEADS]
-    return rows + [["Số hồ sơ không được tiếp nhận", 1], ["Điểm hài lòng theo Quyết định 766 (%)", score]]
+    return rows + [["Số hồ sơ không được tiếp nhận", 1], ["Điểm theo Quyết định 766/QĐ-TTg (trên 100 điểm)", score]]
+
+
+def score_of(scope=None) -> float:
+    """Decision 766's total for March 2025, from its one home (reports/score766.py)."""
+    from datetime import date
+
+    from onestop.reports import score766
+    from onestop.reports.period import Period, Scope
+
+    return score766.score(Period("month", date(2025, 3, 1), date(2025, 3, 31)), scope or Scope(None)).points
 
 
 def expected_agencies(agencies=AGENCIES, late=LATE_STEPS):
@@ -180,7 +188,7 @@ def test_dashboard_shows_every_figure(client, auth, march):
     tables = page_tables(client, **MARCH)
     summary = tables["summary"]
     assert summary[0] == ["Chỉ tiêu", "Giá trị"]
-    assert summary[1:] == [[h, vi(v)] for h, v in expected_summary(PROVINCE, SCORE)]
+    assert summary[1:] == [[h, vi(v)] for h, v in expected_summary(PROVINCE, score_of())]
     agencies = {row[0]: row[2:] for row in tables["agencies"][1:]}
     assert agencies == {code: [vi(v) for v in values] for code, values in expected_agencies().items()}
     assert tables["agencies"][0][-1] == "Hồ sơ có bước trễ hạn"
@@ -208,7 +216,7 @@ def test_xlsx_has_the_same_figures(client, auth, march):
     assert book.sheetnames == ["Tổng hợp", "Theo cơ quan", "Theo thủ tục", "Theo lĩnh vực",
                                "Trễ hạn theo cơ quan", "Mức độ hài lòng", "Diễn biến theo tháng"]
     summary = [list(r) for r in book["Tổng hợp"].iter_rows(min_row=4, values_only=True)]
-    assert summary == expected_summary(PROVINCE, SCORE)
+    assert summary == expected_summary(PROVINCE, score_of())
     assert "Tháng 03/2025" in book["Tổng hợp"]["A2"].value
     agency_rows = list(book["Theo cơ quan"].iter_rows(min_row=3, values_only=True))
     assert agency_rows[0][1] == "Cơ quan"
@@ -237,7 +245,7 @@ def test_csv_has_the_same_figures(client, auth, march):
     assert {r[0]: r[2:] for r in rows[1:]} == {c: [plain(v) for v in vals] for c, vals in expected_agencies().items()}
     summary = list(csv.reader(io.StringIO(client.get("/reports/export.csv", query_string=MARCH)
                                           .data.decode("utf-8")[1:])))
-    assert summary[1:] == [[h, plain(v)] for h, v in expected_summary(PROVINCE, SCORE)]
+    assert summary[1:] == [[h, plain(v)] for h, v in expected_summary(PROVINCE, score_of())]
     actions = db.session.execute(db.select(AuditLog.details).filter_by(action="report.export")).scalars().all()
     assert [d["tables"] for d in actions] == [["agencies"], ["summary"]]
 
@@ -252,6 +260,7 @@ def test_leader_sees_own_agency_only(client, auth, march):
     assert [row[0] for row in tables["agencies"][1:]] == [XD]
     assert "late" not in tables  # no late step at Sở Xây dựng: the table is replaced by a note
     assert client.get("/reports/", query_string={**MARCH, "agency": KHDT}).status_code == 403
+    assert client.get("/reports/tables", query_string={**MARCH, "agency": KHDT}).status_code == 403
     assert client.get("/reports/export.csv", query_string={**MARCH, "agency": KHDT}).status_code == 403
 
 
@@ -264,7 +273,7 @@ def test_admin_scope_of_one_agency(client, auth, march):
 
 @pytest.mark.parametrize("username, status", [("tiepnhan", 403), ("chuyenvien", 403), ("lanhdao", 200),
                                               ("admin", 200)])
-@pytest.mark.parametrize("path", ["/reports/", "/reports/export.xlsx", "/reports/export.csv"])
+@pytest.mark.parametrize("path", ["/reports/", "/reports/tables", "/reports/export.xlsx", "/reports/export.csv"])
 def test_only_leaders_and_admins(client, auth, demo, username, status, path):
     auth.login(username)
     assert client.get(path).status_code == status
@@ -285,8 +294,9 @@ def test_anonymous_is_sent_to_login(client, demo):
 ])
 def test_bad_filters_give_a_clear_message(client, auth, demo, params, message):
     auth.login("admin")
-    response = client.get("/reports/", query_string=params)
+    response = client.get("/reports/tables", query_string=params)
     assert response.status_code == 422
+    assert message in client.get("/reports/", query_string=params).get_data(as_text=True)
     assert message in response.get_data(as_text=True)
     assert client.get("/reports/export.csv", query_string={**params, "table": "nope"}).status_code == 422
 
@@ -308,7 +318,7 @@ def test_quarter_year_and_custom_periods(client, auth, march):
 
 def test_charts_are_inline_svg_and_tables_sortable(client, auth, march):
     auth.login("admin")
-    html = client.get("/reports/", query_string=MARCH).get_data(as_text=True)
+    html = client.get("/reports/tables", query_string=MARCH).get_data(as_text=True)
     assert html.count("<svg") == 2
     assert "Tỷ lệ giải quyết đúng hạn theo cơ quan" in html and "Diễn biến 12 tháng" in html
     assert 'class="table table-sm table-bordered table-hover align-middle report-table js-sortable"' in html

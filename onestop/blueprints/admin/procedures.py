@@ -6,9 +6,10 @@ from flask import current_app, flash, jsonify, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ... import admin_ops, catalogue, pagination
+from ... import admin_ops, catalogue, online, pagination
 from ...errors import DomainError
 from ...extensions import db
+from ...inputs import ascii_int
 from ...models import Procedure
 from ...text import like_pattern
 from ...transaction import discard
@@ -41,7 +42,8 @@ def _procedure_page(form, procedure, status=200, error=None):
     form.set_agency_choices(agency_choices(_("— Chọn cơ quan —"), active_only=procedure is None))
     in_use = admin_ops.procedure_in_use(procedure) if procedure is not None else False
     return render_template("admin/procedure_form.html", form=form, procedure=procedure, error=error,
-                           in_use=in_use, action_form=ActionForm()), status
+                           in_use=in_use, action_form=ActionForm(),
+                           blank_forms=online.blank_forms(procedure) if procedure is not None else {}), status
 
 
 def _save_procedure(form, procedure):
@@ -81,6 +83,23 @@ def procedure_edit(code):
     form = ProcedureForm.from_entry(catalogue.serialize(procedure))
     form.pad_rows()
     return _procedure_page(form, procedure)
+
+
+@bp.route("/procedures/<code>/blank-form", methods=["POST"])
+@admin_only
+def procedure_blank_form(code):
+    """Upload the blank form of one required document (issue 16: shown on the public catalogue)."""
+    procedure = get_or_404(Procedure, code=code)
+    if ActionForm().validate_on_submit():
+        try:
+            row = online.save_blank_form(current_user, procedure, ascii_int(request.form.get("document")),
+                                         request.files.get("file"))
+        except DomainError as exc:
+            discard()
+            flash(exc.message, "error")
+        else:
+            flash(_("Đã đăng mẫu đơn cho giấy tờ “%(name)s”.", name=row.document_name), "success")
+    return redirect(url_for(".procedure_edit", code=procedure.code) + "#blank-forms")
 
 
 @bp.route("/procedures/<code>/active", methods=["POST"])

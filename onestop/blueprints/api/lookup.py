@@ -34,11 +34,17 @@ def lookup_feedback(code: str):
     if not isinstance(key, str) or not citizen.normalize_key(key):
         raise NotFound(str(citizen.NOT_FOUND_MESSAGE))
     found = citizen.find_for_citizen(code, key)
-    feedback = citizen.submit_feedback(found.dossier, body.get("rating"), body.get("comment"))
-    return jsonify({
+    feedback = citizen.submit_feedback(found.dossier, body.get("rating"), body.get("comment"),
+                                       asked_money=body.get("asked_money"), came_again=body.get("came_again"))
+    answer = {
         "code": found.dossier.code,
         "rating": feedback.rating,
         "rating_label": feedback.rating_label,
         "comment": feedback.comment,
         "created_at": iso(feedback.created_at),
-    }), 201
+    }
+    # The optional questions (docs/integrity.md) are echoed only when answered.
+    answer.update({k: v for k in ("asked_money", "came_again") if (v := getattr(feedback, k)) is not None})
+    if feedback.pakn is not None:  # the citizen's own PAKN, to follow it on /pakn
+        answer["pakn"] = {"code": feedback.pakn.code, "key": feedback.pakn.key}
+    return jsonify(answer), 201

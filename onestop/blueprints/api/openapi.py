@@ -264,12 +264,22 @@ SCHEMAS: dict[str, dict] = {
             "key": {**STR, "description": "Mã tra cứu in trên giấy tiếp nhận (cũng nhận qua ?key=)."},
             "rating": {"type": "string", "enum": list(Rating.values())},
             "comment": {**STR, "maxLength": 2000},
+            # -- feedback questions: integrity (issue 20) --
+            "asked_money": {"type": "boolean", "nullable": True,
+                            "description": "Có ai đòi tiền hoặc gợi ý làm nhanh hồ sơ không (không bắt buộc; "
+                                           "true mở một phản ánh ẩn danh gửi cán bộ thanh tra)."},
+            "came_again": {"type": "boolean", "nullable": True,
+                           "description": "Người dân có phải đi lại nhiều lần không (không bắt buộc)."},
         },
     },
     "FeedbackResult": {
         "type": "object", "required": ["code", "rating"],
         "properties": {"code": STR, "rating": {"type": "string", "enum": list(Rating.values())},
-                       "rating_label": STR, "comment": NSTR, "created_at": MOMENT},
+                       "rating_label": STR, "comment": NSTR, "created_at": MOMENT,
+                       "asked_money": {"type": "boolean", "nullable": True},
+                       "came_again": {"type": "boolean", "nullable": True},
+                       "pakn": {"type": "object", "properties": {"code": STR, "key": STR},
+                                "description": "Phản ánh mở khi asked_money là true (mã và mã tra cứu)."}},
     },
 }
 
@@ -333,6 +343,32 @@ INTAKE_EXAMPLE = {
                   "email": "duc.nguyen@example.vn", "address": "Số 12 đường Lê Lợi, phường 1"},
     "channel": "counter",
     "documents": [{"name": "Đơn đề nghị", "originals": 1, "copies": 0}],
+}
+
+
+_S766_INDICATOR = {
+    "type": "object", "required": ["key", "label", "ratio", "points", "max"],
+    "properties": {"key": STR, "label": STR, "ratio": {"type": "number", "nullable": True},
+                   "points": {"type": "number", "nullable": True}, "max": {"type": "number"}},
+}
+_S766_GROUP = {
+    "type": "object", "required": ["points", "max", "indicators"],
+    "properties": {"points": {"type": "number", "nullable": True}, "max": {"type": "number"},
+                   "ratio": {"type": "number", "nullable": True},
+                   "indicators": {"type": "array", "items": _S766_INDICATOR}},
+}
+SCORE766_SCHEMA = {
+    "type": "object", "required": ["from", "to", "agency", "total", "groups"],
+    "properties": {
+        "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+        "agency": NSTR,
+        "total": {"type": "object", "required": ["points", "max"],
+                  "properties": {"points": {"type": "number"}, "max": {"type": "number"}}},
+        "groups": {"type": "object",
+                   "required": ["transparency", "progress", "online", "payment", "satisfaction", "digitisation"],
+                   "properties": {k: _S766_GROUP for k in ("transparency", "progress", "online", "payment",
+                                                           "satisfaction", "digitisation")}},
+    },
 }
 
 
@@ -432,6 +468,21 @@ def paths() -> dict:
                 **_ok("FeedbackResult", "Đã ghi nhận", 201),
                 **_errors(400, 401, 403, 404, 409, 413, 415, 422, 429),
             },
+        }},
+        # -- paths: issue 15 (Decision 766 scores) --
+        f"{p}/reports/score766": {"get": {
+            "operationId": "score766", "summary": "Điểm đánh giá theo Quyết định 766/QĐ-TTg (lãnh đạo, quản trị)",
+            "tags": ["reports"], "security": BEARER,
+            "parameters": [
+                {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
+                 "description": "Ngày đầu kỳ (YYYY-MM-DD, giờ Việt Nam); mặc định 1/1 của năm của `to`."},
+                {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
+                 "description": "Ngày cuối kỳ, tính cả ngày này; mặc định hôm nay."},
+                {"name": "agency", "in": "query", "schema": {"type": "string", "maxLength": 40},
+                 "description": "Mã định danh cơ quan; bỏ trống = toàn bộ phạm vi của người gọi."},
+            ],
+            "responses": {"200": {"description": "Sáu nhóm chỉ số, điểm và điểm tối đa", "content": {
+                "application/json": {"schema": SCORE766_SCHEMA}}}, **_errors(400, 401, 403, 404, 422)},
         }},
     }
 

@@ -4,9 +4,10 @@ from urllib.parse import quote
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ... import citizen, files
+from ... import citizen, files, submission
 from ...errors import Conflict, NotFound, ValidationError
 from ...timeutil import parse_iso
+from ..portal.forms import PostForm
 from . import bp
 from .forms import FeedbackForm, LookupForm
 from .limits import lookup_limit
@@ -70,7 +71,9 @@ def dossier(code: str):
     form = LookupForm(formdata=None, code=found.dossier.code)
     key = found.dossier.lookup_key if found.full else None
     result_file = citizen.result_download(found.dossier) if found.full else None
-    return render_template("lookup/dossier.html", view=view, form=form, key=key, result_file=result_file)
+    online_request = submission.pending(found.dossier) if found.full else None  # issue 16: answer online
+    return render_template("lookup/dossier.html", view=view, form=form, key=key, result_file=result_file,
+                           online_request=online_request, online_form=PostForm(formdata=None))
 
 
 @bp.route("/<code>/result")
@@ -109,7 +112,9 @@ def feedback(code: str):
     status = 200
     if form.validate_on_submit():
         try:
-            citizen.submit_feedback(dossier_, form.rating.data, form.comment.data)
+            given = citizen.submit_feedback(dossier_, form.rating.data, form.comment.data,
+                                            asked_money=form.answer(form.asked_money.data),
+                                            came_again=form.answer(form.came_again.data))
         except ValidationError as exc:
             form.rating.errors = [exc.message] if exc.field == "rating" else []
             form.comment.errors = [exc.message] if exc.field == "comment" else []
@@ -120,6 +125,10 @@ def feedback(code: str):
         else:
             flash(_("Cảm ơn ông/bà đã đánh giá. Ý kiến của ông/bà giúp cơ quan nhà nước phục vụ tốt hơn."),
                   "success")
+            if given.pakn is not None:
+                flash(_("Thông tin ông/bà cho biết đã được chuyển tới cán bộ thanh tra (không gửi cho bộ phận tiếp "
+                        "nhận). Mã phản ánh: %(code)s, mã tra cứu: %(key)s.", code=given.pakn.code,
+                        key=given.pakn.key), "info")
             return redirect(url_for("lookup.dossier", code=dossier_.code, key=dossier_.lookup_key))
     elif request.method == "POST":
         status = 422

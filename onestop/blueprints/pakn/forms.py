@@ -10,6 +10,8 @@ from ...status import PaknKind, Rating
 class FileForm(FlaskForm):
     dossier_code = HiddenField()
     dossier_key = HiddenField()
+    # One token per form shown: sending the form twice files one PAKN (pakn.filed_with).
+    form_token = HiddenField(validators=[Optional(), Length(max=200)])
     # The domain checks the choices and answers in Vietnamese.
     kind = RadioField(_l("Loại"), choices=PaknKind.choices(), default=PaknKind.COMPLAINT.value, validate_choice=False)
     agency = SelectField(_l("Cơ quan, đơn vị được phản ánh, kiến nghị"), validate_choice=False, coerce=str)

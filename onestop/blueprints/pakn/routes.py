@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ... import pagination, pakn, portal_sync
+from ... import idempotency, pagination, pakn, portal_sync
 from ...access import roles_required
 from ...citizen import find_for_citizen
 from ...errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -68,6 +68,8 @@ def new():
             return _not_found()
         dossier = found.dossier
     form = FileForm(dossier_code=dossier.code if dossier else "", dossier_key=dossier.lookup_key if dossier else "")
+    if not idempotency.valid_key(form.form_token.data):  # a fresh form: a new one-time token
+        form.form_token.data = idempotency.new_key()
     if dossier is not None:
         choices = {dossier.receiving_agency_id: dossier.receiving_agency.name,
                    dossier.current_agency_id: dossier.current_agency.name}
@@ -81,7 +83,8 @@ def new():
         try:
             item = pakn.file(kind=form.kind.data, agency=agency, content=form.content.data, dossier=dossier,
                              contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
-                             contact_email=form.contact_email.data, anonymous=form.anonymous.data)
+                             contact_email=form.contact_email.data, anonymous=form.anonymous.data,
+                             form_token=form.form_token.data)
         except ValidationError as exc:
             target = getattr(form, exc.field, None) if exc.field else None
             (target.errors if target is not None else form.content.errors).append(exc.message)

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import quote
 
-from flask import abort, make_response, render_template, request
+from flask import Response, abort, make_response, render_template, request
 from flask_babel import get_locale
 
 from ... import online
@@ -55,7 +56,19 @@ def procedure(code: str):
     except NotFound:
         abort(404)
     return _cached(lambda: render_template("portal/procedure.html", procedure=found,
-                                           desks=online.receiving_desks(found)))
+                                           desks=online.receiving_desks(found), forms=online.blank_forms(found)))
+
+
+@bp.route("/<code>/mau/<int:form_id>")
+def blank_form(code: str, form_id: int):
+    """A blank form the admin published for one of the procedure's documents."""
+    try:
+        row, data = online.blank_form_bytes(online.published(code), form_id)
+    except NotFound:
+        abort(404)
+    return Response(data, mimetype=row.content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.original_name)}",
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=300"})
 
 
 @bp.context_processor

@@ -6,7 +6,7 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ... import access, deadlines, files, papers, workflow
+from ... import access, audit_text, deadlines, files, papers, workflow
 from ... import inbox as inbox_ops
 from ...calendar import get_calendar
 from ...errors import Conflict, DomainError, PermissionDenied
@@ -18,6 +18,9 @@ from ...timeutil import now as utcnow
 from ..common import show_domain_error
 from . import bp
 from .forms import ACTION_FORMS, InboxFilterForm
+
+# History notes the workflow writes itself, shown in the reader's language (issue 19, item 9).
+bp.add_app_template_filter(audit_text.event_note, "event_note")
 
 AGENCY_STAFF = ("specialist", "leader")
 

@@ -7,7 +7,7 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ... import access, audit, files, idempotency, intake_checks, papers, policy, queries, workflow
+from ... import access, audit, audit_text, files, idempotency, intake_checks, papers, policy, queries, workflow
 from ...errors import Conflict, ValidationError
 from ...extensions import db
 from ...inputs import ascii_int
@@ -20,6 +20,9 @@ from ...urls import safe_next
 from ..common import show_domain_error
 from . import bp, desk, stash
 from .forms import ActionForm, ApplicantLookupForm, IntakeForm, ScanForm, SupplementSlipForm
+
+# History notes the workflow writes itself, shown in the reader's language (issue 19, item 9).
+bp.add_app_template_filter(audit_text.event_note, "event_note")
 
 STAFF = ("admin", "clerk", "specialist", "leader")
 DESK_ACTIONS = ("accept", "refuse", "forward", "return")

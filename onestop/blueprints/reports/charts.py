@@ -78,3 +78,59 @@ def monthly_trend(trend: list[dict], title: str, received_label: str, finished_l
         parts.append(f'<circle cx="{x}" cy="{y}" r="3" fill="#1e7b34" />')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+#: one colour per Decision 766 group, in GROUPS order (transparency … digitisation)
+GROUP_COLOURS = ("#0b4f8a", "#1e7b34", "#6a3d9a", "#b35c00", "#b3261e", "#2a7f8f")
+
+
+def _points_text(value) -> str:
+    return "—" if value is None else f"{value:.1f}".replace(".", ",")
+
+
+def score_trend(trend: list[dict], groups: list[tuple[str, str]], title: str, links: list[str] | None = None,
+                no_data: str = "—") -> Markup:
+    """Stacked bars: each month's 766 points by group (out of 100), the total written on top.
+
+    `groups` is [(key, label)] in the score's order; `links` (one per month) make each bar a link.
+    """
+    height, left, right, top, bottom = 300, 40, 10, 58, 30
+    plot_w, plot_h = WIDTH - left - right, height - top - bottom
+    step = plot_w / max(1, len(trend))
+    bar_w = min(44.0, step * 0.6)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="os-chart" viewBox="0 0 {WIDTH} {height}" '
+             f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>',
+             f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(title)}</text>']
+    x = left
+    for i, (_key, label) in enumerate(groups):  # the legend, on two lines of three
+        lx, ly = left + (i % 3) * 230, 30 + (i // 3) * 14
+        parts.append(f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" fill="{GROUP_COLOURS[i % 6]}" />'
+                     f'<text x="{lx + 14}" y="{ly}" font-size="10">{escape(label)}</text>')
+    for pts in (0, 25, 50, 75, 100):
+        y = top + plot_h * (1 - pts / 100)
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#dde" />'
+                     f'<text x="{left - 4}" y="{y + 3:.1f}" font-size="10" text-anchor="end">{pts}</text>')
+    for i, t in enumerate(trend):
+        x = left + i * step + (step - bar_w) / 2
+        y = top + plot_h
+        bars = []
+        for j, (key, label) in enumerate(groups):
+            value = t["groups"].get(key) or 0
+            h = plot_h * value / 100
+            y -= h
+            if h > 0:
+                bars.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+                            f'fill="{GROUP_COLOURS[j % 6]}"><title>{escape(t["month"])} · {escape(label)}: '
+                            f'{_points_text(t["groups"].get(key))}</title></rect>')
+        total = t["total"] if bars else None
+        bars.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 4:.1f}" font-size="11" font-weight="bold" '
+                    f'text-anchor="middle">{_points_text(total) if total is not None else escape(no_data)}</text>')
+        body = "".join(bars)
+        if links and links[i]:
+            body = f'<a href="{escape(links[i])}">{body}</a>'
+        parts.append(body)
+        parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 16}" font-size="10" '
+                     f'text-anchor="middle">{escape(t["month"])}</text>')
+    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#889" />')
+    parts.append("</svg>")
+    return Markup("".join(parts))
