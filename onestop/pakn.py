@@ -47,15 +47,20 @@ def filed_with(form_token: str | None, now: datetime | None = None) -> Pakn | No
     """The PAKN already filed from the form carrying this one-time token (within FORM_KEEP), if any.
 
     On PostgreSQL a transaction-scoped advisory lock on the token serialises two requests sent at the
-    same moment: the second waits for the first to commit, then finds its PAKN here. (SQLite runs one
-    writer at a time.) The token's digest is kept in the "pakn.file" audit row written with the PAKN.
+    same moment: the second waits for the first to commit, then finds its PAKN here; on SQLite an
+    empty write takes the database's write lock for the same effect. The token's digest is kept in the "pakn.file" audit row written with the PAKN.
     """
     if not form_token:
         return None
     now = now or utcnow()
     digest = _form_digest(form_token)
-    if db.session.get_bind().dialect.name == "postgresql":
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(int(digest[:15], 16))))
+    elif dialect == "sqlite":
+        # A write statement (even one that changes nothing) takes SQLite's single write lock now, before the
+        # read: a second request waits here for the first to commit, then finds its PAKN.
+        db.session.execute(sa.text("UPDATE pakn SET id = id WHERE 0 = 1"))
     code = db.session.execute(
         sa.select(AuditLog.target_id).where(
             AuditLog.action == "pakn.file", AuditLog.at >= sa.literal(now - FORM_KEEP, AuditLog.at.type),

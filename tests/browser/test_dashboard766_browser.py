@@ -1,11 +1,10 @@
 """The leaders' 766 dashboard in Chromium at 1366 px: readable at a glance, drill-down by clicking, no script needed."""
 from __future__ import annotations
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
+from browserkit import shot
 from factories import vn
 from playwright.sync_api import expect
 from score766kit import dossier, rate
@@ -15,14 +14,6 @@ from onestop.status import DeadlineState, DossierStatus, Rating
 
 LAPTOP = {"viewport": {"width": 1366, "height": 768}}
 PROCEDURES = ("1.009994", "1.004227", "2.001610", "1.001756", "1.001193", "2.000720", "2.000815")
-
-
-def shot(page, name: str) -> None:
-    """Screenshots for a person to look at, when ONESTOP_SHOTS names a folder."""
-    folder = os.environ.get("ONESTOP_SHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture

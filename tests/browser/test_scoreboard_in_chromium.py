@@ -1,11 +1,10 @@
 """The public scoreboard and the leads page in Chromium, on a phone (390 px) and a desktop (1366 px)."""
 from __future__ import annotations
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
+from browserkit import shot
 from factories import receive
 from playwright.sync_api import expect
 
@@ -17,14 +16,6 @@ from onestop.timeutil import now as utcnow
 LAPTOP = {"viewport": {"width": 1366, "height": 768}}
 PHONE_NUMBER = "0987000111"
 PASSWORD = "mèo vàng ăn cá kho"
-
-
-def shot(page, name: str) -> None:
-    """Screenshots for a person to look at, when ONESTOP_SHOTS names a folder."""
-    folder = os.environ.get("ONESTOP_SHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture

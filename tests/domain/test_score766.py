@@ -5,10 +5,11 @@ from datetime import date
 
 import pytest
 from factories import procedure, user, vn
+from score766kit import MARCH, dossier, rate
 
 from onestop import settings
 from onestop.extensions import db
-from onestop.models import Agency, Dossier, DossierDocument, Feedback, Pakn, PortalSync, Procedure
+from onestop.models import Agency, Dossier, DossierDocument, Pakn, PortalSync, Procedure
 from onestop.reports import score766
 from onestop.reports.period import Period, Scope, resolve_scope
 from onestop.status import (
@@ -22,28 +23,9 @@ from onestop.status import (
     SyncState,
 )
 
-MARCH = Period("month", date(2025, 3, 1), date(2025, 3, 31))
 AFTER = vn(2025, 4, 20, 9, 0)
 PROVINCE = Scope(None)
 _serial = iter(range(1, 10_000))
-
-
-def dossier(status=DossierStatus.RETURNED, *, received=vn(2025, 3, 3, 9, 0), finished=vn(2025, 3, 10, 9, 0),
-            state=DeadlineState.ON_TIME, due=vn(2025, 3, 14, 17, 0), code="1.009994", **kw) -> Dossier:
-    proc = procedure(code)
-    n = next(_serial)
-    d = Dossier(code=f"T766-{n:05d}", lookup_key="ABCD1234", procedure_id=proc.id,
-                receiving_agency_id=proc.receiving_agency_id, current_agency_id=proc.receiving_agency_id,
-                status=status, channel=kw.pop("channel", Channel.COUNTER), applicant_name="Nguyễn Văn Đức",
-                received_at=received, due_at=due, finished_at=finished, finish_state=state, **kw)
-    db.session.add(d)
-    db.session.flush()
-    return d
-
-
-def rate(d: Dossier, rating=Rating.NOT_SATISFIED, at=vn(2025, 3, 20, 9, 0)) -> None:
-    db.session.add(Feedback(dossier_id=d.id, rating=rating, created_at=at))
-    db.session.flush()
 
 
 def pakn(*, agency="000.00.21.H56", created=vn(2025, 3, 5, 9, 0), due=vn(2025, 3, 19, 17, 0), answered=None,

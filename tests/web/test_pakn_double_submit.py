@@ -59,7 +59,6 @@ def test_a_corrected_form_keeps_its_token_and_files_once(demo, client):
     assert _count() == 1
 
 
-@pytest.mark.skipif(not IS_POSTGRES, reason="two requests at the same moment need a server database")
 def test_two_requests_at_the_same_moment_file_one_pakn(app, demo):
     centre = agencies.get_by_identifier(CENTER)
     db.session.commit()

@@ -76,16 +76,22 @@ def dossier(code: str):
                            online_request=online_request, online_form=PostForm(formdata=None))
 
 
+def _key_holder(code: str, key):
+    """The dossier found for the holder of its key, or None (the same "not found" for every failure)."""
+    if not citizen.normalize_key(key):
+        return None
+    try:
+        return citizen.find_for_citizen(code, key)
+    except NotFound:
+        return None
+
+
 @bp.route("/<code>/result")
 @lookup_limit()
 def result(code: str):
     """The result file (sealed by the agency when it is a PDF), for the holder of the key only."""
-    key = request.args.get("key")
-    if not citizen.normalize_key(key):
-        return _not_found(code)
-    try:
-        found = citizen.find_for_citizen(code, key)
-    except NotFound:
+    found = _key_holder(code, request.args.get("key"))
+    if found is None:
         return _not_found(code)
     att = citizen.result_attachment(found.dossier)
     if att is None:
@@ -100,12 +106,8 @@ def result(code: str):
 @lookup_limit()
 def feedback(code: str):
     """Satisfaction rating, once, after the result is returned; needs the key."""
-    key = request.form.get("key") if request.method == "POST" else request.args.get("key")
-    if not citizen.normalize_key(key):
-        return _not_found(code)
-    try:
-        found = citizen.find_for_citizen(code, key)
-    except NotFound:
+    found = _key_holder(code, request.form.get("key") if request.method == "POST" else request.args.get("key"))
+    if found is None:
         return _not_found(code)
     dossier_ = found.dossier
     form = FeedbackForm(key=dossier_.lookup_key)
