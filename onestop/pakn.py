@@ -48,7 +48,8 @@ def filed_with(form_token: str | None, now: datetime | None = None) -> Pakn | No
 
     On PostgreSQL a transaction-scoped advisory lock on the token serialises two requests sent at the
     same moment: the second waits for the first to commit, then finds its PAKN here; on SQLite an
-    empty write takes the database's write lock for the same effect. The token's digest is kept in the "pakn.file" audit row written with the PAKN.
+    empty write takes the database's write lock for the same effect. The token's digest is kept in the
+    "pakn.file" audit row written with the PAKN.
     """
     if not form_token:
         return None

@@ -4,9 +4,7 @@ from __future__ import annotations
 import re
 import threading
 
-import pytest
 import sqlalchemy as sa
-from support import IS_POSTGRES
 
 from onestop import agencies
 from onestop.devdata.demo import CENTER
