@@ -456,6 +456,8 @@ class DossierStep(db.Model):
         return result.label if result else ""
 
 
+# Actions the citizen takes online; their events have no staff actor.
+CITIZEN_ACTIONS = frozenset({"submit", "online_completion", "online_supplement"})
 ACTION_LABELS = {
     "intake": _l("Tiếp nhận hồ sơ"),
     "submit": _l("Đăng ký trực tuyến"),
@@ -515,6 +517,11 @@ class DossierEvent(db.Model):
     @property
     def action_label(self) -> str:
         return str(ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def by_citizen(self) -> bool:
+        """Done by the citizen online (submitting, completing, supplementing), not by staff or the system."""
+        return self.actor_id is None and self.action in CITIZEN_ACTIONS
 
 
 class CodeSequence(db.Model):

@@ -166,7 +166,10 @@ def test_the_agency_gets_an_online_supplement_without_a_trip_to_the_desk(client,
     assert att.document_name == "Giấy đề nghị có chữ ký của chủ doanh nghiệp" and att.dossier_id == dossier.id
     auth.login("chuyenvien.khdt")
     staff = client.get(f"/processing/dossiers/{dossier.code}")
-    assert staff.status_code == 200 and "Công dân nộp bổ sung trực tuyến" in staff.get_data(as_text=True)
+    html = staff.get_data(as_text=True)
+    assert staff.status_code == 200 and "Công dân nộp bổ sung trực tuyến" in html
+    row = html.split("Công dân nộp bổ sung trực tuyến", 1)[1].split("</tr>", 1)[0]
+    assert "Người nộp hồ sơ (trực tuyến)" in row and "Hệ thống" not in row  # who did it, in the history
     assert client.get(f"/reception/files/{att_id}").status_code == 200
 
 
