@@ -26,7 +26,8 @@ from .timeutil import now as utcnow
 
 CONTENT_MIN, CONTENT_MAX = 10, 4000
 ANSWER_MAX = 8000
-ANSWER_ROLES = ("clerk", "specialist", "leader")
+# Inspectors answer what lands at their agency: the citizens' reports of money asked (onestop/integrity.py).
+ANSWER_ROLES = ("clerk", "specialist", "leader", "inspector")
 
 
 def _clean(value: str | None, limit: int) -> str | None:

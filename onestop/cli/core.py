@@ -60,7 +60,7 @@ def user_group():
 
 @user_group.command("create")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["admin", "clerk", "specialist", "leader"]))
+@click.option("--role", required=True, type=click.Choice(["admin", "clerk", "specialist", "leader", "inspector"]))
 @click.option("--agency", "agency_code", required=True, help="Mã định danh cơ quan.")
 @click.option("--name", "full_name", required=True, help="Họ và tên.")
 @click.option("--email", default=None)

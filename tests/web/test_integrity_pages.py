@@ -86,6 +86,13 @@ def test_rating_form_asks_and_a_yes_to_money_opens_a_pakn_for_inspection(client,
     client.post("/auth/login", data={"username": "thanhtra", "password": "mèo vàng ăn cá kho"})
     lead = client.get("/integrity/lead?kind=money_asked&key=000.00.17.H56&days=366").get_data(as_text=True)
     assert d.code in lead and item.code in lead
+    # They land on the leads after signing in, find the report among their agency's PAKN and answer it.
+    assert client.get("/").headers["Location"].endswith("/integrity/")
+    assert item.code in client.get("/pakn/staff").get_data(as_text=True)
+    answered = client.post(f"/pakn/staff/{item.code}", data={"answer": "Đã tiếp nhận, đang xác minh tại cổng."})
+    assert answered.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Pakn, item.id).status == PaknStatus.ANSWERED
 
 
 def test_skipping_the_questions_records_nothing(client, demo):

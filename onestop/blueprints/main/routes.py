@@ -12,6 +12,7 @@ HOME_BY_ROLE = {
     "specialist": "processing.inbox",
     "leader": "processing.inbox",
     "admin": "admin.index",
+    "inspector": "integrity.leads",
 }
 
 

@@ -20,7 +20,7 @@ from ..lookup.limits import lookup_limit
 from . import bp
 from .forms import AnswerForm, FileForm, OpenForm, RateForm
 
-STAFF = ("clerk", "specialist", "leader", "admin")
+STAFF = ("clerk", "specialist", "leader", "inspector", "admin")
 
 
 def _file_limit() -> str:
