@@ -110,6 +110,11 @@ def test_the_desk_sees_a_shared_contact_and_the_confirm_buttons(new_page, login,
     panel = desk.locator("#contact-check")
     expect(panel).to_contain_text("12 người nộp khác")
     expect(panel.get_by_role("button", name="Xác nhận")).to_have_count(2)
+    # The code fields say what goes in them with a visible label, not a grey example inside the box.
+    fields = panel.get_by_label("Mã xác nhận (6 chữ số)")
+    expect(fields).to_have_count(2)
+    expect(fields.first).to_be_visible()
+    assert [fields.nth(i).get_attribute("placeholder") for i in range(2)] == [None, None]
     no_sideways_scroll(desk, 1366)
     shot(desk, "desk-contact-desktop")
     assert console.problems == []
