@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 # Arbitrary constants naming the advisory locks ("OneStop sweep", "OneStop outbox").
 LOCK_KEYS = {"sweep": 0x0E57_5EE9, "outbox": 0x0E57_0B0C, "partitions": 0x0E57_9A27,
-             "portal_sync": 0x0E57_5C15}
+             "portal_sync": 0x0E57_5C15, "score766": 0x0E57_0766}
 # The row of `sweep_state` that keeps each interval job's last run.
 STATE_ROWS = {"sweep": 1}
 # A run this close to the interval still counts as "the next interval" (timers drift).

@@ -1008,3 +1008,59 @@ sa.Index("ix_dossier_steps_sweep_open", DossierStep.__table__.c.due_at, postgres
          postgresql_where=_STEP_WATCH, sqlite_where=_STEP_WATCH)
 sa.Index("ix_dossiers_clock_current_step", Dossier.__table__.c.current_step_id,
          postgresql_where=_deadlines.clock_running(), sqlite_where=_deadlines.clock_running())
+
+
+# -- Tables: Decision 766 facts (issues 15 and 18) --
+# Counts kept as dossiers move (onestop/reports/facts766.py), so a year's score reads a few thousand rows
+# instead of every dossier. One row per (local day or month, procedure, receiving desk); the columns are the
+# counts score766.py defines (received_conditions, ended_conditions, open_conditions).
+FACT_RECEIVED = ("new", "new_online", "digitised", "pop_known", "pop_checked", "reused",
+                 "ecert_known", "ecert_base", "ecert_yes")
+FACT_ENDED = ("ended", "pulled", "finished", "fin_ok", "fin_late", "fin_not_satisfied", "fin_pakn", "fin_bad",
+              "result_fin", "e_result", "end_synced", "end_fee_known", "end_paid_online")
+FACT_OPEN = ("open", "open_ok", "open_synced", "open_fee_known", "open_paid_online")
+
+
+def _fact_columns(names: tuple[str, ...]) -> list[sa.Column]:
+    return [sa.Column(name, sa.Integer, nullable=False, server_default="0") for name in names]
+
+
+score766_days = sa.Table(
+    "score766_days", db.metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("procedure_id", sa.Integer, primary_key=True),
+    sa.Column("desk_id", sa.Integer, primary_key=True),
+    *_fact_columns(FACT_RECEIVED + FACT_ENDED),
+)
+score766_months = sa.Table(
+    "score766_months", db.metadata,
+    sa.Column("month", sa.Date, primary_key=True),  # its first day
+    sa.Column("procedure_id", sa.Integer, primary_key=True),
+    sa.Column("desk_id", sa.Integer, primary_key=True),
+    *_fact_columns(FACT_RECEIVED + FACT_ENDED),
+)
+# The dossiers still open when a day closed, as they stood then (taken as the day closes, and by a rebuild
+# for the last day of every month before it).
+score766_open = sa.Table(
+    "score766_open", db.metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("procedure_id", sa.Integer, primary_key=True),
+    sa.Column("desk_id", sa.Integer, primary_key=True),
+    *_fact_columns(FACT_OPEN),
+)
+# One row per closed day: its counts are in score766_days (and its month's in score766_months) unless
+# score766_dirty names it: a change to one of its dossiers after it closed (facts766's flush listener).
+score766_ledger = sa.Table(
+    "score766_ledger", db.metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("counted_at", UTCDateTime()),
+    sa.Column("open_taken_at", UTCDateTime()),  # the open dossiers at its end are in score766_open
+)
+score766_dirty = sa.Table(
+    "score766_dirty", db.metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("day", sa.Date, nullable=False, index=True),
+)
+
+# The flush listener marking the closed days of the 766 facts a change touches (issues 15 and 18).
+from . import marks766 as _marks766  # noqa: E402,F401

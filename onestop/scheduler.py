@@ -46,6 +46,8 @@ def add_jobs(target: BaseScheduler, app: Flask, first_run: datetime) -> None:
     target.add_job(run_drafts, "interval", args=[app], hours=24, id="onestop-drafts",
                    replace_existing=True, coalesce=True, max_instances=1, next_run_time=first_run)
     # -- jobs: issue 18 (performance) --
+    target.add_job(run_score766, "interval", args=[app], minutes=minutes, id="onestop-score766",
+                   replace_existing=True, coalesce=True, max_instances=1, next_run_time=first_run)
     # -- jobs: issue 20 (integrity) --
     log.info("scheduler: sweep every %s min, outbox every %s s", minutes, seconds)
 
@@ -120,6 +122,16 @@ def run_drafts(app: Flask) -> dict | None:
     result = jobs.in_app_context(app, job, "online drafts")
     if result and result["deleted"]:
         log.info("online drafts deleted: %s", result["deleted"])
+    return result
+
+
+def run_score766(app: Flask) -> dict | None:
+    """Decision 766's kept facts: the days that ended closed, the days that changed counted again."""
+    from .reports import facts766
+
+    result = jobs.in_app_context(app, lambda: jobs.run("score766", facts766.keep_up), "766 facts")
+    if result and (result.get("closed") or result.get("recounted")):
+        log.info("766 facts: %s", result)
     return result
 
 

@@ -19,5 +19,7 @@ def register(app: Flask) -> None:
     certificates.register(group)
     # -- commands: issue 21 (queue) --
     # -- commands: issue 18 (performance) --
+    from . import score766
+    score766.register(group)
     # -- commands: issue 20 (integrity) --
     app.cli.add_command(group)

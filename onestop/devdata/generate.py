@@ -895,6 +895,11 @@ def generate(n: int, seed: int = 1, now: datetime | None = None, progress=None, 
     db.session.commit()
     if dialect == "postgresql" and rebuild_indexes:
         _vacuum(("dossiers", "dossier_steps"))
+    # The rows were copied in bulk, past the flush listener that keeps Decision 766's facts: count them again.
+    from ..reports import facts766
+
+    facts766.rebuild()
+    db.session.commit()
     return counts
 
 

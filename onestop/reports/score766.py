@@ -22,15 +22,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from .. import settings
 from .. import status as st
-from ..agencies import subtree_ids
 from ..extensions import db
 from ..models import (
+    FACT_ENDED,
+    FACT_OPEN,
+    FACT_RECEIVED,
     Agency,
     Attachment,
     Dossier,
@@ -209,16 +213,135 @@ def procedures() -> dict[int, ProcFacts]:
     return {r[0]: ProcFacts(*r) for r in rows}
 
 
-def scope_clause(scope: Scope, procs: dict[int, ProcFacts]):
-    """Dossiers whose deciding or receiving agency is in the scope."""
+def scope_clause(scope: Scope, procs: dict[int, ProcFacts], procedure=None, desk=None):
+    """Dossiers (or facts rows, given their columns) whose deciding or receiving agency is in the scope."""
     if scope.agency_ids is None:
         return sa.true()
+    procedure = Dossier.procedure_id if procedure is None else procedure
+    desk = Dossier.receiving_agency_id if desk is None else desk
     ids = set(scope.agency_ids)
     decided = sorted(p.id for p in procs.values() if p.agency_id in ids)
-    return sa.or_(Dossier.procedure_id.in_(decided), Dossier.receiving_agency_id.in_(sorted(ids)))
+    return sa.or_(procedure.in_(decided), desk.in_(sorted(ids)))
 
 
 # -- the SQL -----------------------------------------------------------------------
+#
+# A figure of a period [start, end) counts three kinds of dossiers, each by a condition on its own row:
+# those received in the period (received_conditions), those that ended in it (ended_conditions) and those
+# still open at its end, as of the end or now (open_conditions). The handled dossiers are the ended ones
+# plus the open ones. The raw statements below count them straight from the dossiers; facts766 keeps the
+# first two per day and the third as each day closed, and `combine` turns either into COUNT_KEYS.
+
+#: in no 766 figure: waiting to be checked (submitted) or refused at reception (never received)
+def counted():
+    return sa.and_(Dossier.status != DossierStatus.SUBMITTED, Dossier.status != DossierStatus.NOT_ACCEPTED)
+
+
+def _late():
+    return sa.or_(Dossier.finish_state == DeadlineState.LATE, Dossier.supplement_count > 1)
+
+
+def _not_satisfied():
+    return Dossier.id.in_(sa.select(Feedback.dossier_id).where(Feedback.rating == Rating.NOT_SATISFIED))
+
+
+def _with_pakn():
+    return Dossier.id.in_(sa.select(Pakn.dossier_id).where(Pakn.dossier_id.is_not(None)))
+
+
+def _has_fee():
+    return sa.or_(Dossier.fee > 0, Dossier.payment_amount > 0)
+
+
+def _shared() -> dict:
+    """Counted over every handled dossier (ended in the period or open at its end)."""
+    return {
+        "synced": Dossier.id.in_(sa.select(PortalSync.dossier_id).where(PortalSync.state == SyncState.SENT)),
+        "fee_known": sa.and_(_has_fee(), Dossier.paid_online.is_not(None)),
+        "paid_online": sa.and_(_has_fee(), Dossier.paid_online.is_(True)),
+    }
+
+
+@cache
+def received_conditions() -> dict:
+    """Per dossier received in the period (models.FACT_RECEIVED). Built once: SQL expressions are immutable."""
+    return {
+        "new": sa.true(),
+        "new_online": Dossier.channel == Channel.ONLINE,
+        "digitised": Dossier.digitised.is_(True),
+        "pop_known": Dossier.population_checked.is_not(None),
+        "pop_checked": Dossier.population_checked.is_(True),
+        "reused": Dossier.id.in_(sa.select(Attachment.dossier_id).where(Attachment.reused_from_id.is_not(None))),
+        "ecert_known": Dossier.id.in_(
+            sa.select(DossierDocument.dossier_id).where(DossierDocument.e_certified_copies.is_not(None))),
+        "ecert_base": Dossier.id.in_(
+            sa.select(DossierDocument.dossier_id).where(DossierDocument.certified_copies > 0)),
+        "ecert_yes": Dossier.id.in_(
+            sa.select(DossierDocument.dossier_id).where(DossierDocument.e_certified_copies > 0)),
+    }
+
+
+@cache
+def ended_conditions() -> dict:
+    """Per dossier that ended in the period (models.FACT_ENDED); withdrawn ones end but are not judged."""
+    judged = st.in_(Dossier.status, JUDGED)
+    late, not_satisfied, with_pakn = _late(), _not_satisfied(), _with_pakn()
+    result = sa.and_(judged, st.in_(Dossier.status, WITH_RESULT))
+    shared = _shared()
+    return {
+        "ended": sa.true(),
+        "pulled": Dossier.status == DossierStatus.WITHDRAWN,
+        "finished": judged,
+        "fin_ok": sa.and_(judged, Dossier.finish_state.in_((DeadlineState.EARLY, DeadlineState.ON_TIME)),
+                          Dossier.supplement_count <= 1),
+        "fin_late": sa.and_(judged, late),
+        "fin_not_satisfied": sa.and_(judged, not_satisfied),
+        "fin_pakn": sa.and_(judged, with_pakn),
+        "fin_bad": sa.and_(judged, sa.or_(late, not_satisfied, with_pakn)),
+        "result_fin": result,
+        "e_result": sa.and_(result, Dossier.electronic_result.is_(True)),
+        "end_synced": shared["synced"],
+        "end_fee_known": shared["fee_known"],
+        "end_paid_online": shared["paid_online"],
+    }
+
+
+def _open_ok(asof):
+    effective = sa.case(
+        (sa.and_(Dossier.paused_at.is_not(None), Dossier.paused_at < asof), Dossier.paused_at), else_=asof)
+    return sa.and_(Dossier.supplement_count <= 1, sa.or_(Dossier.due_at.is_(None), Dossier.due_at >= effective))
+
+
+def open_conditions(asof) -> dict:
+    """Per dossier still open at the period's end, judged as of `asof` (models.FACT_OPEN)."""
+    shared = _shared()
+    return {"open": sa.true(), "open_ok": _open_ok(asof), "open_synced": shared["synced"],
+            "open_fee_known": shared["fee_known"], "open_paid_online": shared["paid_online"]}
+
+
+FACT_KEYS = FACT_RECEIVED + FACT_ENDED + FACT_OPEN
+
+
+def combine(row) -> dict:
+    """COUNT_KEYS of one bucket from its received, ended and open counts (a mapping of FACT_KEYS)."""
+    c = {k: int(row.get(k) or 0) for k in FACT_KEYS}
+    out = {k: c[k] for k in FACT_RECEIVED}
+    out.update({
+        "handled": c["ended"] + c["open"], "pulled": c["pulled"], "finished": c["finished"],
+        "fin_ok": c["fin_ok"], "fin_late": c["fin_late"], "fin_not_satisfied": c["fin_not_satisfied"],
+        "fin_pakn": c["fin_pakn"], "fin_bad": c["fin_bad"], "open": c["open"], "open_ok": c["open_ok"],
+        "synced": c["end_synced"] + c["open_synced"],
+        "fee_known": c["end_fee_known"] + c["open_fee_known"],
+        "paid_online": c["end_paid_online"] + c["open_paid_online"],
+        "result_fin": c["result_fin"], "e_result": c["e_result"],
+    })
+    return out
+
+
+def add_into(total: dict, row) -> None:
+    for k in FACT_KEYS:
+        total[k] = total.get(k, 0) + int(row.get(k) or 0)
+
 
 @dataclass
 class Clauses:
@@ -242,28 +365,18 @@ def clauses(period: Period, as_of: datetime) -> Clauses:
 def _clauses(start, end, asof) -> Clauses:
     """The clauses for a period given as SQL expressions (literals, or a months table's columns)."""
     ended = sa.and_(Dossier.finished_at.is_not(None), Dossier.finished_at < end)
-    handled = sa.and_(
-        Dossier.received_at < end,
-        sa.or_(Dossier.finished_at.is_(None), Dossier.finished_at >= start),
-        Dossier.status != DossierStatus.SUBMITTED, Dossier.status != DossierStatus.NOT_ACCEPTED,
-    )
+    handled = sa.and_(Dossier.received_at < end, sa.or_(Dossier.finished_at.is_(None), Dossier.finished_at >= start),
+                      counted())
     finished = sa.and_(ended, st.in_(Dossier.status, JUDGED))
-    late = sa.or_(Dossier.finish_state == DeadlineState.LATE, Dossier.supplement_count > 1)
-    not_satisfied = Dossier.id.in_(
-        sa.select(Feedback.dossier_id).where(Feedback.rating == Rating.NOT_SATISFIED))
-    with_pakn = Dossier.id.in_(sa.select(Pakn.dossier_id).where(Pakn.dossier_id.is_not(None)))
+    late, not_satisfied, with_pakn = _late(), _not_satisfied(), _with_pakn()
     still_open = sa.not_(ended)
-    effective = sa.case(
-        (sa.and_(Dossier.paused_at.is_not(None), Dossier.paused_at < asof), Dossier.paused_at), else_=asof)
-    open_ok = sa.and_(still_open, Dossier.supplement_count <= 1,
-                      sa.or_(Dossier.due_at.is_(None), Dossier.due_at >= effective))
     return Clauses(handled, finished, late, not_satisfied, with_pakn,
-                   sa.or_(late, not_satisfied, with_pakn), still_open, open_ok)
+                   sa.or_(late, not_satisfied, with_pakn), still_open, sa.and_(still_open, _open_ok(asof)))
 
 
 def statements(period: Period, scope: Scope, as_of: datetime | None = None,
                procs: dict[int, ProcFacts] | None = None) -> dict:
-    """The two SQL statements behind a score (the benchmark times them bare)."""
+    """The two SQL statements behind a score counted from the dossiers (the benchmark times them bare)."""
     procs = procedures() if procs is None else procs
     as_of = min(as_of or utcnow(), period.end)
     start = sa.literal(period.start, Dossier.received_at.type)
@@ -275,15 +388,16 @@ def statements(period: Period, scope: Scope, as_of: datetime | None = None,
         .where(handled, scope_clause(scope, procs))
         .group_by(Dossier.procedure_id, Dossier.receiving_agency_id)
     )
-    p_start = sa.literal(period.start, Pakn.created_at.type)
-    p_end = sa.literal(period.end, Pakn.created_at.type)
-    p_asof = sa.literal(as_of, Pakn.created_at.type)
-    pakn_created, pakn_counts = _pakn_counts(p_start, p_end, p_asof)
-    pakn = (
-        sa.select(Pakn.agency_id, *[v.label(k) for k, v in pakn_counts.items()])
-        .where(pakn_created, _pakn_scope(scope)).group_by(Pakn.agency_id)
-    )
-    return {"dossiers": dossiers, "pakn": pakn, "_procs": procs, "_as_of": as_of}
+    return {"dossiers": dossiers, "pakn": pakn_statement(period, scope, as_of), "_procs": procs, "_as_of": as_of}
+
+
+def pakn_statement(period: Period, scope: Scope, as_of: datetime):
+    """The PAKN filed in the period, per agency (a small table: always counted from its rows)."""
+    kind = Pakn.created_at.type
+    created, pakn_counts = _pakn_counts(sa.literal(period.start, kind), sa.literal(period.end, kind),
+                                        sa.literal(as_of, kind))
+    return (sa.select(Pakn.agency_id, *[v.label(k) for k, v in pakn_counts.items()])
+            .where(created, _pakn_scope(scope)).group_by(Pakn.agency_id))
 
 
 def _count(cond):
@@ -308,51 +422,16 @@ def _pakn_counts(start, end, asof) -> tuple[object, dict]:
 
 
 def _dossier_counts(start, end, asof) -> tuple[object, dict]:
-    """The handled clause and the filtered counts (COUNT_KEYS) of one bucket, for a period given as SQL."""
-    c = _clauses(start, end, asof)
-    count = _count
-
-    is_new = Dossier.received_at >= start
-    withdrawn = sa.and_(Dossier.status == DossierStatus.WITHDRAWN, Dossier.finished_at < end)
-    fin_ok = sa.and_(c.finished, Dossier.finish_state.in_((DeadlineState.EARLY, DeadlineState.ON_TIME)),
-                     Dossier.supplement_count <= 1)
-    result_fin = sa.and_(c.finished, st.in_(Dossier.status, WITH_RESULT))
-    synced = Dossier.id.in_(sa.select(PortalSync.dossier_id).where(PortalSync.state == SyncState.SENT))
-    reused = Dossier.id.in_(sa.select(Attachment.dossier_id).where(Attachment.reused_from_id.is_not(None)))
-    ecert_known = Dossier.id.in_(
-        sa.select(DossierDocument.dossier_id).where(DossierDocument.e_certified_copies.is_not(None)))
-    ecert_base = Dossier.id.in_(
-        sa.select(DossierDocument.dossier_id).where(DossierDocument.certified_copies > 0))
-    ecert_yes = Dossier.id.in_(
-        sa.select(DossierDocument.dossier_id).where(DossierDocument.e_certified_copies > 0))
-    has_fee = sa.or_(Dossier.fee > 0, Dossier.payment_amount > 0)
-    counts = {
-        "handled": sa.func.count(),
-        "pulled": count(withdrawn),
-        "finished": count(c.finished),
-        "fin_ok": count(fin_ok),
-        "fin_late": count(sa.and_(c.finished, c.late)),
-        "fin_not_satisfied": count(sa.and_(c.finished, c.not_satisfied)),
-        "fin_pakn": count(sa.and_(c.finished, c.with_pakn)),
-        "fin_bad": count(sa.and_(c.finished, c.bad)),
-        "open": count(c.open),
-        "open_ok": count(c.open_ok),
-        "synced": count(synced),
-        "new": count(is_new),
-        "new_online": count(sa.and_(is_new, Dossier.channel == Channel.ONLINE)),
-        "fee_known": count(sa.and_(has_fee, Dossier.paid_online.is_not(None))),
-        "paid_online": count(sa.and_(has_fee, Dossier.paid_online.is_(True))),
-        "digitised": count(sa.and_(is_new, Dossier.digitised.is_(True))),
-        "pop_known": count(sa.and_(is_new, Dossier.population_checked.is_not(None))),
-        "pop_checked": count(sa.and_(is_new, Dossier.population_checked.is_(True))),
-        "result_fin": count(result_fin),
-        "e_result": count(sa.and_(result_fin, Dossier.electronic_result.is_(True))),
-        "reused": count(sa.and_(is_new, reused)),
-        "ecert_known": count(sa.and_(is_new, ecert_known)),
-        "ecert_base": count(sa.and_(is_new, ecert_base)),
-        "ecert_yes": count(sa.and_(is_new, ecert_yes)),
-    }
-    return c.handled, counts
+    """The handled clause and the FACT_KEYS counts of one bucket, for a period given as SQL."""
+    handled = _clauses(start, end, asof).handled
+    ended = sa.and_(Dossier.finished_at.is_not(None), Dossier.finished_at < end)
+    kinds = ((Dossier.received_at >= start, received_conditions()), (ended, ended_conditions()),
+             (sa.not_(ended), open_conditions(asof)))
+    counts = {}
+    for which, conditions in kinds:
+        for key, cond in conditions.items():
+            counts[key] = _count(sa.and_(which, cond))
+    return handled, counts
 
 
 # -- facts: the buckets, added up for any part of the scope ---------------------------
@@ -426,9 +505,25 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+_LABELS: dict[str, dict] = {}
+
+
+def _labels() -> dict:
+    """The groups' and indicators' labels in the reader's language, made once per process and language."""
+    locale = str(get_locale() or "vi")
+    table = _LABELS.get(locale)
+    if table is None:
+        table = {("group", key): str(label) for key, label, _i in GROUPS}
+        table.update({key: str(label) for _g, _l, items in GROUPS for key, label, _r in items})
+        _LABELS[locale] = table
+    return table
+
+
 def _groups(c: dict) -> list[Group]:
     """Every indicator's ratio and points from the counts (None: nothing to count yet)."""
-    threshold = settings.get("t766_handling_satisfaction") / 100
+    rules = settings.current()
+    labels = _labels()
+    threshold = rules["t766_handling_satisfaction"] / 100
     progress_whole = c["handled"] - c["pulled"]
     # (ratio part, ratio whole, whether there is data at all)
     parts = {
@@ -451,10 +546,10 @@ def _groups(c: dict) -> list[Group]:
         "population": (c["pop_checked"], c["new"], c["pop_known"] > 0),
     }
     groups = []
-    for gkey, glabel, indicators in GROUPS:
+    for gkey, _glabel, indicators in GROUPS:
         items = []
-        for key, label, rule in indicators:
-            weight = settings.get(rule)
+        for key, _label, rule in indicators:
+            weight = rules[rule]
             part, whole, has_data = parts[key]
             ratio = _ratio(part, whole) if has_data else None
             if ratio is None:
@@ -463,21 +558,50 @@ def _groups(c: dict) -> list[Group]:
                 points = _round(min(weight, weight * ratio / threshold))
             else:
                 points = _round(weight * ratio)
-            items.append(Indicator(key, str(label), ratio, points, weight, part, whole))
-        groups.append(Group(gkey, str(glabel), items))
+            items.append(Indicator(key, labels[key], ratio, points, weight, part, whole))
+        groups.append(Group(gkey, labels[("group", gkey)], items))
     return groups
 
 
+#: an `as_of` this close to now is "now": the kept facts answer it (a caller took utcnow() a moment ago)
+NOW_SLACK = timedelta(minutes=10)
+
+
+def from_kept_facts(period: Period, as_of: datetime | None, now: datetime) -> bool:
+    """Whether facts766 can answer: as of now, or of the period's end (an earlier moment is counted raw)."""
+    return as_of is None or as_of >= min(now - NOW_SLACK, period.end)
+
+
+def _pakn_rows(stmt) -> dict[int, dict]:
+    return {row["agency_id"]: {k: int(row[k] or 0) for k in PAKN_KEYS} for row in db.session.execute(stmt).mappings()}
+
+
 def facts(period: Period, scope: Scope, *, as_of: datetime | None = None) -> Facts:
-    """Run the statements once; the buckets then give the score of the scope or of any part of it."""
-    stmts = statements(period, scope, as_of)
-    buckets = []
-    for row in db.session.execute(stmts["dossiers"]).mappings():
-        buckets.append((row["procedure_id"], row["receiving_agency_id"],
-                        {k: int(row[k] or 0) for k in COUNT_KEYS}))
-    pakn = {row["agency_id"]: {k: int(row[k] or 0) for k in PAKN_KEYS}
-            for row in db.session.execute(stmts["pakn"]).mappings()}
-    return Facts(period, scope, stmts["_as_of"], stmts["_procs"], buckets, pakn)
+    """Count once; the buckets then give the score of the scope or of any part of it.
+
+    As of now (or of the period's end) the counts come from the kept facts (facts766), which equal the
+    dossiers' own rows; as of an earlier moment they are counted from the dossiers.
+    """
+    from . import facts766
+
+    now = utcnow()
+    procs = procedures()
+    if from_kept_facts(period, as_of, now):
+        moment = as_of if as_of is not None and as_of < now else now
+        buckets = facts766.buckets([period], scope, procs, moment)[0]
+        eff = min(moment, period.end)
+        return Facts(period, scope, eff, procs, buckets, _pakn_rows(pakn_statement(period, scope, eff)))
+    return counted_from_dossiers(period, scope, as_of=as_of, procs=procs)
+
+
+def counted_from_dossiers(period: Period, scope: Scope, *, as_of: datetime | None = None,
+                          procs: dict[int, ProcFacts] | None = None) -> Facts:
+    """The same facts counted straight from the dossiers' rows (an earlier `as_of`; the reference of tests)."""
+    procs = procedures() if procs is None else procs
+    stmts = statements(period, scope, as_of, procs)
+    buckets = [(row["procedure_id"], row["receiving_agency_id"], combine(row))
+               for row in db.session.execute(stmts["dossiers"]).mappings()]
+    return Facts(period, scope, stmts["_as_of"], procs, buckets, _pakn_rows(stmts["pakn"]))
 
 
 def score(period: Period, scope: Scope, *, as_of: datetime | None = None) -> Score:
@@ -505,6 +629,18 @@ def ranking(period: Period, scope: Scope, by: str = "agency", *, as_of: datetime
     out: list[Ranked] = []
     if by in ("agency", "commune", "desk"):
         agencies = {a.id: a for a in db.session.execute(sa.select(Agency)).scalars()}
+        children: dict[int | None, list[int]] = {}
+        for a in agencies.values():
+            children.setdefault(a.parent_id, []).append(a.id)
+
+        def subtree(top: int) -> list[int]:
+            out_ids, todo = [], [top]
+            while todo:
+                aid = todo.pop()
+                out_ids.append(aid)
+                todo.extend(children.get(aid, ()))
+            return out_ids
+
         allowed = None if scope.agency_ids is None else set(scope.agency_ids)
         if by == "desk":
             desks = sorted({desk for _p, desk, _r in fx.buckets}, key=lambda i: agencies[i].identifier)
@@ -516,7 +652,7 @@ def ranking(period: Period, scope: Scope, by: str = "agency", *, as_of: datetime
             kinds = ("commune", "commune_center") if by == "commune" else ("department",)
             for a in sorted(agencies.values(), key=lambda a: a.identifier):
                 if a.kind in kinds and (allowed is None or a.id in allowed):
-                    sub = Scope(a, subtree_ids(a.id))
+                    sub = Scope(a, subtree(a.id))
                     s = fx.score(sub)
                     if s.counts["handled"] or s.counts["procedures"] or s.counts["pakn"]:
                         out.append(Ranked(a.identifier, a.name, a.kind, s))
@@ -553,16 +689,17 @@ def months_of(period: Period) -> list[Period]:
     return list(reversed(out))
 
 
-def trend_statements(months: list[Period], scope: Scope, now: datetime, procs: dict[int, ProcFacts]) -> dict:
+def trend_statements(months: list[Period], scope: Scope, now: datetime, procs: dict[int, ProcFacts],
+                     *, dossiers: bool = True) -> dict:
     """Every month's buckets in one statement per table: the dossiers (and PAKN) joined to a table of the
     months (index, start, end, as of), grouped by month — one scan instead of one per month."""
     kind = Dossier.received_at.type
     table = sa.values(sa.column("idx", sa.Integer), sa.column("m_start", kind), sa.column("m_end", kind),
                       sa.column("m_asof", kind), name="months766")
     table = table.data([(i, m.start, m.end, min(now, m.end)) for i, m in enumerate(months)]).cte("months766")
-    handled, counts = _dossier_counts(table.c.m_start, table.c.m_end, table.c.m_asof)
     first, last = sa.literal(months[0].start, kind), sa.literal(months[-1].end, kind)
-    dossiers = (
+    handled, counts = _dossier_counts(table.c.m_start, table.c.m_end, table.c.m_asof) if dossiers else (None, {})
+    dossiers_stmt = None if not dossiers else (
         sa.select(table.c.idx, Dossier.procedure_id, Dossier.receiving_agency_id,
                   *[v.label(k) for k, v in counts.items()])
         .select_from(Dossier).join(table, handled)
@@ -578,33 +715,59 @@ def trend_statements(months: list[Period], scope: Scope, now: datetime, procs: d
                Pakn.created_at < sa.literal(months[-1].end, Pakn.created_at.type), _pakn_scope(scope))
         .group_by(table.c.idx, Pakn.agency_id)
     )
-    return {"dossiers": dossiers, "pakn": pakn}
+    return {"dossiers": dossiers_stmt, "pakn": pakn}
 
 
 def trend(period: Period, scope: Scope, *, as_of: datetime | None = None) -> list[dict]:
     """The score month by month over the period: {month, period, total, groups: {key: points}, score}.
 
-    Each month is scored exactly as `score(month, scope)` would score it, from two statements in all.
+    Each month is scored exactly as `score(month, scope)` would score it, from a few statements in all.
     """
+    return _trend(period, scope, as_of)[1]
+
+
+def facts_and_trend(period: Period, scope: Scope) -> tuple[Facts, list[dict]]:
+    """The period's facts and its monthly trend, read together (the dashboard and its exports)."""
+    return _trend(period, scope, None, with_period=True)
+
+
+def _trend(period: Period, scope: Scope, as_of: datetime | None, *,
+           with_period: bool = False) -> tuple[Facts | None, list[dict]]:
+    from . import facts766
+
     now = as_of or utcnow()
     months = [m for m in months_of(period) if m.start <= now]
     if not months:
-        return []
+        return (facts(period, scope, as_of=as_of) if with_period else None), []
     procs = procedures()
-    stmts = trend_statements(months, scope, now, procs)
-    buckets: dict[int, list] = {i: [] for i in range(len(months))}
-    for row in db.session.execute(stmts["dossiers"]).mappings():
-        buckets[row["idx"]].append((row["procedure_id"], row["receiving_agency_id"],
-                                    {k: int(row[k] or 0) for k in COUNT_KEYS}))
+    real_now = utcnow()
+    period_facts = None
     pakn: dict[int, dict] = {i: {} for i in range(len(months))}
+    if all(from_kept_facts(m, as_of, real_now) for m in [*months, *([period] if with_period else [])]):
+        moment = min(now, real_now)
+        lists = facts766.buckets([*([period] if with_period else []), *months], scope, procs, moment)
+        if with_period:
+            eff = min(moment, period.end)
+            period_facts = Facts(period, scope, eff, procs, lists.pop(0),
+                                 _pakn_rows(pakn_statement(period, scope, eff)))
+        buckets = dict(enumerate(lists))
+        stmts = trend_statements(months, scope, moment, procs, dossiers=False)
+    else:
+        moment = now
+        if with_period:
+            period_facts = counted_from_dossiers(period, scope, as_of=as_of, procs=procs)
+        stmts = trend_statements(months, scope, now, procs)
+        buckets = {i: [] for i in range(len(months))}
+        for row in db.session.execute(stmts["dossiers"]).mappings():
+            buckets[row["idx"]].append((row["procedure_id"], row["receiving_agency_id"], combine(row)))
     for row in db.session.execute(stmts["pakn"]).mappings():
         pakn[row["idx"]][row["agency_id"]] = {k: int(row[k] or 0) for k in PAKN_KEYS}
     out = []
     for i, month in enumerate(months):
-        s = Facts(month, scope, min(now, month.end), procs, buckets[i], pakn[i]).score()
+        s = Facts(month, scope, min(moment, month.end), procs, buckets[i], pakn[i]).score()
         out.append({"month": f"{month.first.month:02d}/{month.first.year}", "period": month, "total": s.points,
                     "groups": {g.key: g.points for g in s.groups}, "score": s})
-    return out
+    return period_facts, out
 
 
 # -- drill-down: the dossiers behind a figure -----------------------------------------------

@@ -24,7 +24,7 @@ def test_first_request_starts_the_jobs(app, client, runner, stop_scheduler):
     assert background.running
     jobs = {job.id: job for job in background.get_jobs()}
     assert set(jobs) == {"onestop-sweep", "onestop-outbox", "onestop-partitions", "onestop-portal-sync",
-                         "onestop-drafts"}
+                         "onestop-drafts", "onestop-score766"}
     assert jobs["onestop-sweep"].trigger.interval.total_seconds() == 7 * 60
     assert jobs["onestop-outbox"].trigger.interval.total_seconds() == 60
 

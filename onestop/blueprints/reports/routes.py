@@ -52,11 +52,10 @@ def dashboard():
         period = reports.parse_period({})
         return render_template("reports/dashboard.html", score=None, error=exc.message, period=period,
                                args=request.args, choices=choices), 422
-    fx = score766.facts(period, scope)
+    fx, trend = score766.facts_and_trend(period, scope)
     score = fx.score()
     agencies = score766.ranking(period, scope, "agency", the_facts=fx)
     communes = score766.ranking(period, scope, "commune", the_facts=fx)
-    trend = score766.trend(period, scope)
     query = _query(period, scope)
     month_links = [url_for(".dashboard", **_query(t["period"], scope)) for t in trend]
     chart = charts.score_trend(trend, [(g.key, g.label) for g in score.groups],
@@ -131,11 +130,10 @@ def drill():
 def score766_xlsx():
     """The 766 evaluation table (group / indicator / ratio / points / max), the rankings and the trend."""
     period, scope = _selection()
-    fx = score766.facts(period, scope)
+    fx, trend = score766.facts_and_trend(period, scope)
     score = fx.score()
     body = exports.score766_xlsx(score, score766.ranking(period, scope, "agency", the_facts=fx),
-                                 score766.ranking(period, scope, "commune", the_facts=fx),
-                                 score766.trend(period, scope))
+                                 score766.ranking(period, scope, "commune", the_facts=fx), trend)
     _score_audit(score, "xlsx")
     return _download(body, spreadsheet.XLSX_TYPE, _score_filename(score, "xlsx"))
 
