@@ -4,9 +4,11 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import threading
 from pathlib import Path
 
 from flask import Flask, abort, g, request, session
+from flask.templating import DispatchingJinjaLoader
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -41,9 +43,87 @@ BLUEPRINTS = (
 LANGUAGES = ("vi", "en")
 
 
-def create_app(config=None) -> Flask:
-    """Build the application; `config` is a settings class or a dict of overrides."""
-    app = Flask(
+class OneStopApp(Flask):
+    """Flask, whose web layer may be registered on first need instead of at start-up.
+
+    The web layer is what only serving pages, building their URLs and rendering templates needs: the
+    blueprints (importing every view module and compiling ~130 URL rules), the error pages, the templates'
+    filters and globals, the security headers, the per-request commit and the start of the in-process
+    scheduler on the first request, registered in that order whenever they are registered.
+
+    `create_app(defer_web=True)` (what wsgi.py asks for when the command line loads the app to run one of
+    its commands) leaves it pending; the first reader of the URL map (`url_for`, a request,
+    `app.test_request_context()`, listing the routes), of the blueprints or of a template (its filters
+    and globals) registers it, once, in whichever thread that is. Until then the app serves no request,
+    builds no URL and renders no template, so nothing can tell the difference.
+    """
+
+    def __init__(self, *args, **kwargs):
+        self._web_pending = None  # `register(app)` of the web layer, while deferred
+        self._web_loading = False
+        self._web_lock = threading.RLock()
+        super().__init__(*args, **kwargs)
+
+    @property
+    def url_map(self):
+        if self._web_pending is not None:
+            self.load_web()
+        return self._url_map
+
+    @url_map.setter
+    def url_map(self, value):
+        self._url_map = value
+
+    def iter_blueprints(self):
+        if self._web_pending is not None:
+            self.load_web()
+        return super().iter_blueprints()
+
+    def create_global_jinja_loader(self):
+        return _WebLayerLoader(self)
+
+    def defer_web(self, register) -> None:
+        self._web_pending = register
+
+    def load_web(self) -> None:
+        """Register the deferred web layer now (nothing when it is already registered)."""
+        if self._web_pending is None:
+            return
+        with self._web_lock:  # re-entrant: registering reads the URL map; other threads wait for the whole
+            if self._web_pending is None or self._web_loading:
+                return
+            self._web_loading = True
+            try:
+                self._web_pending(self)
+            finally:
+                self._web_pending = None
+                self._web_loading = False
+
+    @property
+    def web_loaded(self) -> bool:
+        return self._web_pending is None
+
+
+class _WebLayerLoader(DispatchingJinjaLoader):
+    """Every template, a mail's or a PDF's too, is compiled with the web layer's filters and globals."""
+
+    def get_source(self, environment, template):
+        self.app.load_web()
+        return super().get_source(environment, template)
+
+    def list_templates(self):
+        self.app.load_web()
+        return super().list_templates()
+
+
+def create_app(config=None, *, defer_web: bool = False) -> Flask:
+    """Build the application; `config` is a settings class or a dict of overrides.
+
+    `defer_web`: register the web layer (blueprints, error pages, template helpers, headers, per-request
+    commit, the in-process scheduler's start) on first need (`OneStopApp`): for the command line, whose
+    commands (bar `run`, `shell` and `routes`) serve no page.
+    """
+    app = OneStopApp(
         __name__,
         template_folder=str(BASE_DIR / "templates"),
         static_folder=str(BASE_DIR / "static"),
@@ -64,15 +144,17 @@ def create_app(config=None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     register_extensions(app)
     register_input_checks(app)
-    register_blueprints(app)
-    register_errorhandlers(app)
-    register_template_helpers(app)
-    register_security_headers(app)
-    register_transactions(app)
+    if defer_web:
+        from . import transaction  # noqa: F401  its session events (files removed on rollback) hold in commands too
+
+        app.defer_web(register_web)
+    else:
+        register_web(app)
     register_commands(app)
     register_background(app)
     logging.basicConfig(level=logging.INFO)
-    for noisy in ("weasyprint", "weasyprint.progress", "fontTools"):
+    # alembic.runtime.plugins: Alembic, imported on first use (extensions.DeferredMigrate), announces its plugins
+    for noisy in ("weasyprint", "weasyprint.progress", "fontTools", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     return app
 
@@ -138,6 +220,18 @@ def register_input_checks(app: Flask) -> None:
     inputs.init_app(app)
 
 
+def register_web(app: Flask) -> None:
+    """What serving pages needs and the command line's commands do not (see `OneStopApp`). Hook order:
+    before each request the replica's and the input checks' (bound earlier), then the in-process
+    scheduler's start; after it the blueprints' (auth: no-store), the headers', then the commit's."""
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_transactions(app)
+    register_in_process_scheduler(app)
+
+
 def register_blueprints(app: Flask) -> None:
     for name, prefix in BLUEPRINTS:
         module = importlib.import_module(f"onestop.blueprints.{name}")
@@ -188,10 +282,16 @@ def register_commands(app: Flask) -> None:
 
 
 def register_background(app: Flask) -> None:
-    from . import notices, scheduler
+    from . import notices
 
     notices.init_app(app)
     from . import portal_sync  # issue 15: the national portal outbox listens to dossier events
 
     portal_sync.init_app(app)
+
+
+def register_in_process_scheduler(app: Flask) -> None:
+    """ONESTOP_SCHEDULER on: the schedule starts with the first request a process serves (never in a command)."""
+    from . import scheduler
+
     scheduler.init_app(app)
