@@ -6,12 +6,13 @@ import hmac
 import re
 import secrets
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit, throttle
@@ -274,16 +275,23 @@ def create_token(user: User, name: str | None = None) -> tuple[ApiToken, str]:
     return token, raw
 
 
+TOKEN_TOUCH = timedelta(minutes=1)
+
+
 def user_for_token(raw: str | None) -> User | None:
     """The active user a bearer token acts as, or None (unknown, revoked, inactive)."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200 or not raw.isascii():
         return None
     token = db.session.execute(
-        db.select(ApiToken).filter_by(token_hash=hash_token(raw))
+        db.select(ApiToken).options(joinedload(ApiToken.user)).filter_by(token_hash=hash_token(raw))
     ).scalar_one_or_none()
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
-    token.last_used_at = utcnow()
+    # "Last used" to the minute: writing it on every request locked the token's row until the commit, so
+    # every request of one integration (one token) ran one at a time.
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH:
+        token.last_used_at = now
     return token.user
 
 

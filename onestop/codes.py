@@ -38,6 +38,12 @@ def allocate_code(agency: Agency, day: date) -> str:
     return format_code(agency.identifier, day, next_number(agency.id, day))
 
 
+def provisional_code() -> str:
+    """A unique placeholder a new dossier is inserted under until `allocate_code` gives it its number
+    (in the same transaction: no committed dossier keeps it). Never of the `<unit>-<YYMMDD>-<NNNN>` form."""
+    return "~" + secrets.token_hex(16)
+
+
 def new_lookup_key() -> str:
     return "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH))
 

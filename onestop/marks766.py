@@ -85,8 +85,9 @@ def _mark_changed_days(session: Session, _context) -> None:
             wanted.setdefault(about[0], set()).add(about[1])
     if wanted:
         known = {}
+        pending = {o.id: o for o in session.new if isinstance(o, Dossier)}  # inserted by this very flush
         for dossier_id in wanted:
-            d = session.identity_map.get(Session.identity_key(Dossier, dossier_id))
+            d = session.identity_map.get(Session.identity_key(Dossier, dossier_id)) or pending.get(dossier_id)
             if d is not None and d.received_at is not None:
                 known[dossier_id] = (d.received_at, d.finished_at)
         missing = [i for i in wanted if i not in known]

@@ -71,19 +71,27 @@ def digitisation_state(dossier: Dossier) -> int:
     return 1 if dossier.digitised else 0
 
 
-def dossier_record(dossier: Dossier) -> dict:
-    """The full DongBoHoSoMC record of the dossier as it stands."""
+def dossier_record(dossier: Dossier, *, new: bool = False) -> dict:
+    """The full DongBoHoSoMC record of the dossier as it stands.
+
+    `new`: the dossier is being received in this transaction (its first event), so it has no result
+    and no supplement yet: nothing to read back.
+    """
     procedure = dossier.procedure
     status = DossierStatus(dossier.status)
     business = bool(dossier.applicant_tax_code)
     state = digitisation_state(dossier)
-    results = db.session.execute(
-        sa.select(Attachment.original_name).where(Attachment.dossier_id == dossier.id, Attachment.kind == "result")
-        .order_by(Attachment.id)).scalars().all()
-    supplements = db.session.execute(
-        sa.select(DossierEvent).where(DossierEvent.dossier_id == dossier.id,
-                                      DossierEvent.action.in_(SUPPLEMENT_ACTIONS))
-        .order_by(DossierEvent.id)).scalars().all()
+    if new:
+        results, supplements = [], []
+    else:
+        results = db.session.execute(
+            sa.select(Attachment.original_name).where(Attachment.dossier_id == dossier.id,
+                                                      Attachment.kind == "result")
+            .order_by(Attachment.id)).scalars().all()
+        supplements = db.session.execute(
+            sa.select(DossierEvent).where(DossierEvent.dossier_id == dossier.id,
+                                          DossierEvent.action.in_(SUPPLEMENT_ACTIONS))
+            .order_by(DossierEvent.id)).scalars().all()
     return {
         "MaHoSo": dossier.code,
         "MaTTHC": procedure.code if procedure else "",
@@ -187,7 +195,8 @@ def on_dossier_event(dossier: Dossier, event: DossierEvent, actor=None, **_) -> 
         return
     now = event.at or utcnow()
     db.session.flush()
-    _add(dossier, event, service_dossier(), dossier_record(dossier), now)
+    # Only the first event of a dossier (intake, online submission) has no status before it.
+    _add(dossier, event, service_dossier(), dossier_record(dossier, new=event.status_from is None), now)
     _add(dossier, event, service_progress(), progress_record(dossier, event), now)
 
 

@@ -115,9 +115,11 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
     plan = deadlines.plan_intake(cal, procedure, received_at, channel)
     day = local(received_at).date()
     desk_agency = actor.agency  # the desk that receives: its identifier opens the code, it returns the result
-    code = codes.allocate_code(desk_agency, day)
+    # The dossier goes in under a provisional unique code; its number is taken as late as possible (below):
+    # the upsert locks the desk's row of the day until the commit, so every other intake of that desk and
+    # day waits for this one from there on, and should wait for as little as possible.
     dossier = Dossier(
-        code=code,
+        code=codes.provisional_code(),
         lookup_key=codes.new_lookup_key(),
         procedure=procedure,
         receiving_agency_id=desk_agency.id,
@@ -130,7 +132,7 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
         applicant_email=person["email"],
         applicant_address=person["address"],
         applicant_tax_code=person["tax_code"],
-        search_text=fold(f"{code} {person['full_name']}"),
+
         fee=fee,
         sets=sets,
         note=validation.clean_str(note, "note", gettext("Ghi chú"), max_len=2000),
@@ -141,10 +143,12 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
         created_by_id=actor.id,
         created_at=now,
         updated_at=now,
+        events=[],  # a new dossier has no history yet: the event below is its first (no read of the table)
     )
     for i, doc in enumerate(docs):
         dossier.documents.append(DossierDocument(position=i, **doc))
-    desk = DossierStep(seq=0, agency_id=desk_agency.id, kind="desk",
+    # Every step sets the same columns (share too), so the steps go in one multi-row INSERT.
+    desk = DossierStep(seq=0, agency_id=desk_agency.id, kind="desk", share=0,
                        task="Tiếp nhận và chuyển hồ sơ", started_at=received_at,
                        due_at=plan.handover_due_at, received_by_id=actor.id)
     dossier.steps.append(desk)
@@ -155,15 +159,25 @@ def intake(*, actor: User, procedure: Procedure, applicant: dict, channel: str,
         dossier.steps.append(ds)
         route_steps.append(ds)
     deadlines.plan_steps(cal, procedure, route_steps, plan.due_at, channel)
-    dossier.current_step = desk
     db.session.add(dossier)
+    # Two flushes: the dossier with its documents and steps (the event names the desk step's id), then,
+    # once the code is taken, one UPDATE of the dossier (its code, search text and current step), the
+    # event and the audit row; the signal's outbox and portal records are flushed with the commit.
+    # (Pointing at the step before the first flush would make the unit of work insert the steps one by
+    # one around the dossiers/steps cycle.)
     db.session.flush()
+    code = codes.allocate_code(desk_agency, day)
+    dossier.code = code
+    dossier.search_text = fold(f"{code} {person['full_name']}")
+    # The pointer as a plain column of that same UPDATE (setting the relationship would add a post-update
+    # of its own); `dossier.current_step` then reads the desk step from the session, without SQL.
+    dossier.current_step_id = desk.id
     event = _event(dossier, "intake" if accept else "submit", actor, now, status_from=None,
                    to_agency_id=desk_agency.id, step=desk,
                    note=f"Hẹn trả kết quả: {fmt_datetime(plan.due_at)}")
-    db.session.flush()
     audit.record(f"dossier.{event.action}", actor=actor, target=dossier,
                  details={"procedure": procedure.code, "channel": channel.value})
+    db.session.flush()
     dossier_event.send(dossier, event=event, actor=actor)
     return dossier
 
