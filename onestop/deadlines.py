@@ -581,6 +581,15 @@ def state_expr(now: datetime, threshold: datetime):
 # The sweep only looks at running clocks not yet flagged overdue: its partial index says the same.
 SWEEP_WATCH = sa.and_(clock_running(), Dossier.alert_level < ALERT_OVERDUE)
 sa.Index("ix_dossiers_sweep_open", Dossier.__table__.c.due_at, postgresql_where=SWEEP_WATCH, sqlite_where=SWEEP_WATCH)
+# The sweep's check of steps (sweep._flag_steps, step_crossing): the unfinished steps not yet flagged overdue, by
+# due moment, with the columns it reads (an index-only scan on PostgreSQL), and the dossiers whose clock runs,
+# by their current step (the join back). Without them the check read every step: 0.9 s at 2.2M (issue 18).
+_STEP_WATCH = sa.and_(DossierStep.__table__.c.finished_at.is_(None),
+                      DossierStep.__table__.c.alert_level < ALERT_OVERDUE)
+sa.Index("ix_dossier_steps_sweep_open", DossierStep.__table__.c.due_at, postgresql_include=["id", "kind"],
+         postgresql_where=_STEP_WATCH, sqlite_where=_STEP_WATCH)
+sa.Index("ix_dossiers_clock_current_step", Dossier.__table__.c.current_step_id,
+         postgresql_where=clock_running(), sqlite_where=clock_running())
 
 
 def sweep_crossing(kind: str, now: datetime, threshold: datetime):

@@ -995,19 +995,11 @@ class CounterRating(db.Model):
 
 
 
-# The deadline rules declare the sweep's partial index on dossiers; load them with the models.
+# The deadline rules declare the sweep's partial indexes; load them with the models.
 from . import deadlines as _deadlines  # noqa: E402,F401
 
 # -- Tables: performance facts (issue 18) --
-# The sweep's check of steps (sweep._flag_steps, deadlines.step_crossing): the unfinished steps not yet flagged
-# overdue, by due moment, with the columns it reads (an index-only scan on PostgreSQL), and the dossiers whose
-# clock runs, by their current step (the join back). Without them the check read every step: 0.9 s at 2.2M.
-_STEP_WATCH = sa.and_(DossierStep.__table__.c.finished_at.is_(None),
-                      DossierStep.__table__.c.alert_level < _deadlines.ALERT_OVERDUE)
-sa.Index("ix_dossier_steps_sweep_open", DossierStep.__table__.c.due_at, postgresql_include=["id", "kind"],
-         postgresql_where=_STEP_WATCH, sqlite_where=_STEP_WATCH)
-sa.Index("ix_dossiers_clock_current_step", Dossier.__table__.c.current_step_id,
-         postgresql_where=_deadlines.clock_running(), sqlite_where=_deadlines.clock_running())
+# The sweep's partial indexes on steps and dossiers are declared in deadlines.py beside the rules they follow.
 
 
 # -- Tables: Decision 766 facts (issues 15 and 18) --
