@@ -8,14 +8,18 @@ subtraction or an addition plus two bisects: no loop over days, and the
 from __future__ import annotations
 
 import bisect
+import importlib.metadata
+import json
+import os
 import threading
 import time as _time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_lib
+from flask import current_app, has_app_context
 from flask_babel import get_locale, gettext
 
 from .errors import ValidationError
@@ -45,18 +49,57 @@ def parse_hours(spec: str) -> tuple[tuple[time, time], ...]:
     return tuple(periods)
 
 
+def _kept_file(first_year: int, last_year: int) -> Path | None:
+    """Where the computed holidays are kept for the next processes: the instance folder, per package version."""
+    if not has_app_context():
+        return None
+    try:
+        version = importlib.metadata.version("holidays")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    return Path(current_app.instance_path) / "cache" / f"holidays-vn-{version}-{first_year}-{last_year}.json"
+
+
 @lru_cache(maxsize=4)
 def national_days(first_year: int, last_year: int) -> tuple[frozenset[date], frozenset[date], dict]:
-    """Holidays and make-up working Saturdays known to the `holidays` package (VN)."""
+    """Holidays and make-up working Saturdays known to the `holidays` package (VN).
+
+    Importing the package and computing 36 lunar years costs ~0.18 s, so the answer is kept in the
+    instance folder under the package's version: a cron-driven CLI or a new worker reads it back in ~1 ms;
+    a new version of the package (a changed holiday) computes it again.
+    """
+    path = _kept_file(first_year, last_year)
+    if path is not None and path.exists():
+        try:
+            kept = json.loads(path.read_text(encoding="utf-8"))
+            names = {date.fromisoformat(d): name for d, name in kept["holidays"].items()}
+            workdays = frozenset(date.fromisoformat(d) for d in kept["weekend_workdays"])
+            return frozenset(names), workdays, names
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # unreadable: compute it again below
+    import holidays as holidays_lib
+
     vn = holidays_lib.country_holidays("VN", years=range(first_year, last_year + 1), language="vi")
     names = dict(vn.items())
     workdays = frozenset(getattr(vn, "weekend_workdays", set()) or set())
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"holidays": {d.isoformat(): n for d, n in sorted(names.items())},
+                                       "weekend_workdays": sorted(d.isoformat() for d in workdays)},
+                                      ensure_ascii=False), encoding="utf-8")
+            tmp.replace(path)
+        except OSError:
+            pass  # a read-only instance folder: every process computes it
     return frozenset(names), workdays, names
 
 
 @lru_cache(maxsize=4)
 def english_holiday_names(first_year: int, last_year: int) -> dict:
     """The same holidays named in English, for staff who chose English."""
+    import holidays as holidays_lib
+
     return dict(holidays_lib.country_holidays("VN", years=range(first_year, last_year + 1), language="en_US").items())
 
 
