@@ -1017,31 +1017,24 @@ def _fact_columns(names: tuple[str, ...]) -> list[sa.Column]:
     return [sa.Column(name, sa.Integer, nullable=False, server_default="0") for name in names]
 
 
-score766_days = sa.Table(
-    "score766_days", db.metadata,
-    sa.Column("day", sa.Date, primary_key=True),
-    sa.Column("procedure_id", sa.Integer, primary_key=True),
-    sa.Column("desk_id", sa.Integer, primary_key=True),
-    *_fact_columns(FACT_RECEIVED + FACT_ENDED),
-)
-score766_months = sa.Table(
-    "score766_months", db.metadata,
-    sa.Column("month", sa.Date, primary_key=True),  # its first day
-    sa.Column("procedure_id", sa.Integer, primary_key=True),
-    sa.Column("desk_id", sa.Integer, primary_key=True),
-    *_fact_columns(FACT_RECEIVED + FACT_ENDED),
-)
+def _facts_table(name: str, first: str, names: tuple[str, ...]) -> sa.Table:
+    """A kept-facts table: one row per (day or month, procedure, receiving desk) with its counts."""
+    return sa.Table(
+        name, db.metadata,
+        sa.Column(first, sa.Date, primary_key=True),
+        sa.Column("procedure_id", sa.Integer, primary_key=True),
+        sa.Column("desk_id", sa.Integer, primary_key=True),
+        *_fact_columns(names),
+    )
+
+
+score766_days = _facts_table("score766_days", "day", FACT_RECEIVED + FACT_ENDED)
+score766_months = _facts_table("score766_months", "month", FACT_RECEIVED + FACT_ENDED)  # its first day
 # The dossiers still open when a day closed, as they stood then (taken as the day closes, and by a rebuild
 # for the last day of every month before it).
-score766_open = sa.Table(
-    "score766_open", db.metadata,
-    sa.Column("day", sa.Date, primary_key=True),
-    sa.Column("procedure_id", sa.Integer, primary_key=True),
-    sa.Column("desk_id", sa.Integer, primary_key=True),
-    *_fact_columns(FACT_OPEN),
-)
+score766_open = _facts_table("score766_open", "day", FACT_OPEN)
 # One row per closed day: its counts are in score766_days (and its month's in score766_months) unless
-# score766_dirty names it: a change to one of its dossiers after it closed (facts766's flush listener).
+# score766_dirty names it: a change to one of its dossiers after it closed (the listener in marks766.py).
 score766_ledger = sa.Table(
     "score766_ledger", db.metadata,
     sa.Column("day", sa.Date, primary_key=True),
