@@ -31,6 +31,7 @@ from .errors import Conflict, NotFound, ValidationError
 from .extensions import db
 from .inputs import storable
 from .models import (
+    Attachment,
     Dossier,
     DossierEvent,
     DossierStep,
@@ -54,10 +55,17 @@ ID_FAILURES_DEFAULT = 10
 
 @dataclass
 class Lookup:
-    """A dossier found for a citizen, and whether the second factor was right."""
+    """A dossier found for a citizen, and whether the second factor was right.
+
+    `steps`, `feedback` and `result_id` were read in the same statement as the dossier (issue 18):
+    the started steps as the view shows them, the rating, the id of the latest result file.
+    """
 
     dossier: Dossier
     full: bool
+    steps: list[dict] | None = None
+    feedback: Feedback | None = None
+    result_id: int | None = None
 
 
 def normalize_code(code) -> str | None:
@@ -133,26 +141,53 @@ def _forget_failures(dossier: Dossier) -> None:
     db.session.execute(sa.delete(LookupFailure).where(LookupFailure.dossier_id == dossier.id))
 
 
+def _lookup_statement():
+    """The dossier by its code with everything the citizen's view reads, in one indexed statement (issue 18).
+
+    One row per started step (outer joins: a dossier without any still gives one row): the count of wrong
+    keys, the rating, the latest result file's id (a correlated max over `ix_attachments_dossier_kind`) and
+    the shown columns of the step, in the view's order.
+    """
+    step = DossierStep
+    latest_result = (sa.select(sa.func.max(Attachment.id))
+                     .where(Attachment.dossier_id == Dossier.id, Attachment.kind == "result")
+                     .correlate(Dossier).scalar_subquery())
+    return (
+        sa.select(Dossier, LookupFailure.failures, Feedback, latest_result.label("result_id"),
+                  step.agency_id, step.task, step.started_at, step.due_at, step.finished_at, step.result)
+        .outerjoin(LookupFailure, LookupFailure.dossier_id == Dossier.id)
+        .outerjoin(Feedback, Feedback.dossier_id == Dossier.id)
+        .outerjoin(step, sa.and_(step.dossier_id == Dossier.id, step.started_at.is_not(None)))
+        .where(Dossier.code == sa.bindparam("code"))
+        .order_by(step.seq, step.id)
+    )
+
+
+_LOOKUP = None  # built on first use (the mappers must be configured)
+
+
 def find_for_citizen(code, key=None, now: datetime | None = None) -> Lookup:
     """The dossier for this code; full view only with the right key. Raises NotFound.
 
     A wrong key is counted against the dossier; the printed key clears the count.
     """
+    global _LOOKUP
     code = normalize_code(code)
     key = normalize_key(key)
-    dossier, failures = None, 0
+    dossier, failures, found = None, 0, None
     if code is not None:
-        # One indexed query: the dossier by its code and its count of wrong keys (issue 18).
-        row = db.session.execute(
-            db.select(Dossier, LookupFailure.failures)
-            .outerjoin(LookupFailure, LookupFailure.dossier_id == Dossier.id).where(Dossier.code == code)
-        ).first()
-        if row is not None:
-            dossier, failures = row[0], row[1] or 0
+        if _LOOKUP is None:
+            _LOOKUP = _lookup_statement()
+        rows = db.session.execute(_LOOKUP, {"code": code}).all()
+        if rows:
+            first = rows[0]
+            dossier, failures = first[0], first[1] or 0
+            found = Lookup(dossier, False, steps=[_step_view(r) for r in rows if r.started_at is not None],
+                           feedback=first[2], result_id=first.result_id)
     if key is None:
         if dossier is None:
             raise NotFound(str(NOT_FOUND_MESSAGE))
-        return Lookup(dossier, False)
+        return found
     matched = key_matches(dossier, key, id_allowed=failures < id_failures_allowed())
     if matched is None:
         if dossier is not None:
@@ -160,7 +195,8 @@ def find_for_citizen(code, key=None, now: datetime | None = None) -> Lookup:
         raise NotFound(str(NOT_FOUND_MESSAGE))
     if matched == "key" and failures:
         _forget_failures(dossier)
-    return Lookup(dossier, True)
+    found.full = True
+    return found
 
 
 # -- what the citizen reads --------------------------------------------------
@@ -205,6 +241,19 @@ def _last_event(dossier: Dossier, *actions: str) -> DossierEvent | None:
     ).scalar_one_or_none()
 
 
+def _step_view(step) -> dict:
+    result = StepResult.parse(step.result)
+    return {
+        "agency": _agency(step.agency_id),
+        "task": step.task,
+        "started_at": iso(step.started_at),
+        "due_at": iso(step.due_at),
+        "finished_at": iso(step.finished_at),
+        "result": step.result,
+        "result_label": (result.label if result else "") or None,
+    }
+
+
 def _steps(dossier: Dossier) -> list[dict]:
     """The started steps: one indexed query for the columns shown, agency names from the cache."""
     rows = db.session.execute(
@@ -213,19 +262,7 @@ def _steps(dossier: Dossier) -> list[dict]:
         .where(DossierStep.dossier_id == dossier.id, DossierStep.started_at.is_not(None))
         .order_by(DossierStep.seq, DossierStep.id)
     ).all()
-    out = []
-    for step in rows:
-        result = StepResult.parse(step.result)
-        out.append({
-            "agency": _agency(step.agency_id),
-            "task": step.task,
-            "started_at": iso(step.started_at),
-            "due_at": iso(step.due_at),
-            "finished_at": iso(step.finished_at),
-            "result": step.result,
-            "result_label": (result.label if result else "") or None,
-        })
-    return out
+    return [_step_view(step) for step in rows]
 
 
 def collection_place(dossier: Dossier) -> dict:
@@ -300,8 +337,20 @@ def feedback_of(dossier: Dossier) -> Feedback | None:
     return db.session.execute(db.select(Feedback).filter_by(dossier_id=dossier.id)).scalar_one_or_none()
 
 
-def public_view(dossier: Dossier, full: bool, now: datetime | None = None) -> dict:
-    """The citizen's view (page, API, Open311). Without `full`, no personal data at all."""
+_UNREAD = object()
+
+
+def view_of(found: Lookup, now: datetime | None = None) -> dict:
+    """The citizen's view of what `find_for_citizen` found, from what it read with the dossier."""
+    return public_view(found.dossier, found.full, now, steps=found.steps, feedback=found.feedback)
+
+
+def public_view(dossier: Dossier, full: bool, now: datetime | None = None, *, steps: list[dict] | None = None,
+                feedback=_UNREAD) -> dict:
+    """The citizen's view (page, API, Open311). Without `full`, no personal data at all.
+
+    `steps` and `feedback` when the caller read them already (`view_of`); otherwise they are read here.
+    """
     now = now or utcnow()
     state, state_label = _deadline(dossier, now)
     procedure = caches.procedure(dossier.procedure_id)
@@ -323,7 +372,7 @@ def public_view(dossier: Dossier, full: bool, now: datetime | None = None) -> di
         "receiving_agency": _agency(dossier.receiving_agency_id),
         "current_agency": _agency(dossier.current_agency_id),
         "collection": collection_place(dossier) if dossier.status == S.RESULT_READY else None,
-        "steps": _steps(dossier),
+        "steps": _steps(dossier) if steps is None else steps,
         "applicant_name": None,
         "applicant_name_masked": None,
         "details": None,
@@ -331,11 +380,11 @@ def public_view(dossier: Dossier, full: bool, now: datetime | None = None) -> di
         "can_give_feedback": False,
     }
     if full:
-        view.update(_personal_part(dossier))
+        view.update(_personal_part(dossier, feedback))
     return view
 
 
-def _personal_part(dossier: Dossier) -> dict:
+def _personal_part(dossier: Dossier, feedback=_UNREAD) -> dict:
     """What only the applicant (holder of the key) reads: name, reasons, documents, amounts, rating."""
     details: dict = {}
     status = dossier.status
@@ -358,7 +407,10 @@ def _personal_part(dossier: Dossier) -> dict:
             "original_due_at": iso(dossier.original_due_at),
             "new_due_at": iso(dossier.due_at),
         }
-    feedback = feedback_of(dossier) if status == S.RETURNED else None  # rated only once returned (final)
+    if status != S.RETURNED:
+        feedback = None  # rated only once returned (final)
+    elif feedback is _UNREAD:
+        feedback = feedback_of(dossier)
     return {
         "applicant_name": dossier.applicant_name,
         "applicant_name_masked": mask_name(dossier.applicant_name),
@@ -378,21 +430,24 @@ def _personal_part(dossier: Dossier) -> dict:
 RESULT_STATUSES = (S.RESULT_READY, S.RETURNED)
 
 
-def result_attachment(dossier: Dossier):
-    """The result file the applicant may download (the latest one), once the result is ready or returned."""
-    from .models import Attachment
+def result_attachment(dossier: Dossier, attachment_id=_UNREAD):
+    """The result file the applicant may download (the latest one), once the result is ready or returned.
 
+    `attachment_id`: the latest result file's id when the caller read it already (`Lookup.result_id`).
+    """
     if dossier.status not in RESULT_STATUSES:
         return None
+    if attachment_id is not _UNREAD:
+        return db.session.get(Attachment, attachment_id) if attachment_id is not None else None
     return db.session.execute(
         db.select(Attachment).where(Attachment.dossier_id == dossier.id, Attachment.kind == "result")
         .order_by(Attachment.id.desc()).limit(1)
     ).scalar_one_or_none()
 
 
-def result_download(dossier: Dossier) -> dict | None:
+def result_download(dossier: Dossier, attachment_id=_UNREAD) -> dict | None:
     """What the lookup page says of the downloadable result (only shown to the holder of the key)."""
-    att = result_attachment(dossier)
+    att = result_attachment(dossier, attachment_id)
     if att is None:
         return None
     return {"name": att.original_name, "size": att.size, "is_pdf": att.content_type == "application/pdf",

@@ -151,7 +151,8 @@ class DeadlineState(_Labelled):
     @property
     def finished_label(self) -> str:
         """The label of a finished dossier's judgement (đúng hạn rather than trong hạn)."""
-        return str(_FINISHED_LABELS.get(self, self.label))
+        label = _FINISHED_LABELS.get(self)
+        return str(label) if label is not None else self.label
 
 
 _DEADLINE_LABELS = {

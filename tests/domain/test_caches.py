@@ -58,9 +58,10 @@ def test_the_lookup_reads_agencies_and_the_catalogue_once_per_process(app, clien
     wanted = (second.code, second.lookup_key)
     seen = _statements(app, lambda: _lookup(client, wanted))
     assert not [s for s in seen if "FROM agencies" in s or "FROM procedures" in s]
-    # The dossier (with its count of wrong keys) and its steps: one query each.
+    # One statement: the dossier with its count of wrong keys, its rating and its steps (issue 18).
     assert len([s for s in seen if "FROM dossiers" in s]) == 1, "\n".join(seen)
-    assert len([s for s in seen if "FROM dossier_steps" in s]) == 1
+    assert not [s for s in seen if "FROM dossier_steps" in s or "FROM feedback" in s], "\n".join(seen)
+    assert len([s for s in seen if "dossier_steps" in s and "feedback" in s and "lookup_failures" in s]) == 1
 
 
 def test_an_agency_added_later_is_found(app, demo):
@@ -89,3 +90,22 @@ def test_a_rename_rolled_back_is_not_kept(app, client, demo):
         assert caches.agency(agency.id).name == "Tên chưa lưu"  # read back inside the transaction
     db.session.rollback()
     assert _lookup(client, dossier)["receiving_agency"]["name"] == name
+
+
+def test_the_translations_kept_per_request_follow_the_language(app):
+    """Pages keep the request's translations once found (issue 18); a forced or refreshed language still shows."""
+    from flask import render_template_string, session
+    from flask_babel import force_locale, gettext, refresh
+
+    with app.test_request_context("/"):
+        session["lang"] = "en"
+        assert gettext("Mã hồ sơ") == "Dossier code"
+        assert render_template_string("{{ _('Mã hồ sơ') }}") == "Dossier code"
+        with force_locale("vi"):  # e.g. a notice written in Vietnamese during an English request
+            assert gettext("Mã hồ sơ") == "Mã hồ sơ"
+            assert render_template_string("{{ _('Mã hồ sơ') }}") == "Mã hồ sơ"
+        assert gettext("Mã hồ sơ") == "Dossier code"
+        session["lang"] = "vi"
+        refresh()
+        assert render_template_string("{{ _('Mã hồ sơ') }}") == "Mã hồ sơ"
+        assert render_template_string("{{ ngettext('%(num)s hồ sơ', '%(num)s hồ sơ', 3) }}") == "3 hồ sơ"

@@ -136,8 +136,8 @@ def test_changes_to_closed_days_are_marked_then_counted_again(province):
     # A citizen rates an old dossier; another one gets a PAKN; one was synced; one corrected at the desk.
     db.session.add(Feedback(dossier_id=old[35].id, rating=Rating.NOT_SATISFIED, created_at=now))
     db.session.add(Pakn(code="PK-LATE", kind="complaint", agency_id=old[36].receiving_agency_id,
-                        dossier_id=old[36].id, content="Phản ánh muộn.", key="K766LATE", due_at=now + timedelta(days=10),
-                        created_at=now))
+                        dossier_id=old[36].id, content="Phản ánh muộn.", key="K766LATE",
+                        due_at=now + timedelta(days=10), created_at=now))
     sync = PortalSync(dossier_id=old[37].id, service="DongBoHoSoMC", payload="{}", state=SyncState.PENDING,
                       created_at=now)
     db.session.add(sync)

@@ -15,7 +15,7 @@ from . import bp
 def lookup_dossier(code: str):
     """The citizen's view; without the right `key`, status and dates only (no personal data)."""
     found = citizen.find_for_citizen(code, request.args.get("key"))
-    view = citizen.public_view(found.dossier, found.full)
+    view = citizen.view_of(found)
     # CONTRACT.md: the API gives the applicant's name masked, even with the key
     # (the key's holder sees the full name on the lookup page).
     view.pop("applicant_name", None)

@@ -67,13 +67,15 @@ def dossier(code: str):
         found = citizen.find_for_citizen(code, request.args.get("key"))
     except NotFound:
         return _not_found(code)
-    view = citizen.public_view(found.dossier, found.full)
-    form = LookupForm(formdata=None, code=found.dossier.code)
+    view = citizen.view_of(found)  # what was read with the dossier, in one statement (issue 18)
+    # The search form is shown only without the key, the answer form only with a pending request.
+    form = None if found.full else LookupForm(formdata=None, code=found.dossier.code)
     key = found.dossier.lookup_key if found.full else None
-    result_file = citizen.result_download(found.dossier) if found.full else None
+    result_file = citizen.result_download(found.dossier, found.result_id) if found.full else None
     online_request = submission.pending(found.dossier) if found.full else None  # issue 16: answer online
     return render_template("lookup/dossier.html", view=view, form=form, key=key, result_file=result_file,
-                           online_request=online_request, online_form=PostForm(formdata=None))
+                           online_request=online_request,
+                           online_form=PostForm(formdata=None) if online_request else None)
 
 
 def _key_holder(code: str, key):
@@ -134,5 +136,5 @@ def feedback(code: str):
             return redirect(url_for("lookup.dossier", code=dossier_.code, key=dossier_.lookup_key))
     elif request.method == "POST":
         status = 422
-    view = citizen.public_view(dossier_, True)
+    view = citizen.view_of(found)
     return render_template("lookup/feedback.html", view=view, form=form, key=dossier_.lookup_key), status
