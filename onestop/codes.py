@@ -39,7 +39,7 @@ def allocate_code(agency: Agency, day: date) -> str:
 
 
 def provisional_code() -> str:
-    """A unique placeholder a new dossier is inserted under until `allocate_code` gives it its number
+    """A unique stand-in code a new dossier is inserted under until `allocate_code` gives it its number
     (in the same transaction: no committed dossier keeps it). Never of the `<unit>-<YYMMDD>-<NNNN>` form."""
     return "~" + secrets.token_hex(16)
 
