@@ -1,10 +1,12 @@
 """Decision 766/QĐ-TTg: the six groups, their indicators and points, as the national portal scores them.
 
-The one home of the 766 rules (docs/score766.md explains each indicator). Counting is set-based SQL:
-one GROUP BY over the dossiers handled in the period (per procedure and receiving desk, filtered
-counts), one over PAKN (per agency), and the procedure catalogue (a few hundred rows). Python adds up
-those buckets for the scope asked for, or for every agency, desk, field or procedure of a ranking, so
-a ranking costs the same three queries as one score.
+The one home of the 766 rules (docs/score766.md explains each indicator). What each count counts is a
+condition on one dossier's row (received_conditions, ended_conditions, open_conditions; `combine` makes
+the figures). The buckets per procedure and receiving desk come from the kept daily facts
+(reports/facts766.py) as of now, or straight from the dossiers (`counted_from_dossiers`) as of an
+earlier moment; PAKN (per agency) and the catalogue are counted from their rows. Python adds up the
+buckets for the scope asked for, or for every agency, desk, field or procedure of a ranking, so a
+ranking costs the same reads as one score.
 
 Definitions, for a period [start, end) and a scope (the dossiers whose deciding or receiving agency is
 in the scope's subtree, as in figures.py):
