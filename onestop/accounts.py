@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit, throttle
@@ -112,8 +113,14 @@ def user_for_session(session_id) -> User | None:
     ident, _sep, token = session_id.partition(":")
     if not is_ascii_digits(ident) or int(ident) > DB_INT_MAX or not token:
         return None
-    user = db.session.get(User, int(ident))
-    if user is None or not user.active or not user.session_token:
+    # With their agency, which every staff page names (the menu) and the desk's intake checks: one statement.
+    row = db.session.execute(_USER_AGENCY, {"user_id": int(ident)}).first()
+    if row is None:
+        return None
+    user, agency = row
+    if agency is not None:
+        set_committed_value(user, "agency", agency)
+    if not user.active or not user.session_token:
         return None
     if not hmac.compare_digest(user.session_token.encode(), token.encode("utf-8", "surrogatepass")):
         return None
@@ -282,17 +289,30 @@ def user_for_token(raw: str | None) -> User | None:
     """The active user a bearer token acts as, or None (unknown, revoked, inactive)."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200 or not raw.isascii():
         return None
-    token = db.session.execute(
-        db.select(ApiToken).options(joinedload(ApiToken.user)).filter_by(token_hash=hash_token(raw))
-    ).scalar_one_or_none()
-    if token is None or token.revoked_at is not None or not token.user.active:
+    # The user with their agency (a desk's intake opens its codes with it) and the token's state, one row.
+    row = db.session.execute(_TOKEN_USER, {"token_hash": hash_token(raw)}).first()
+    if row is None:
         return None
+    user, agency, token_id, last_used_at, revoked_at = row
+    if revoked_at is not None or not user.active:
+        return None
+    if agency is not None:
+        set_committed_value(user, "agency", agency)
     # "Last used" to the minute: writing it on every request locked the token's row until the commit, so
-    # every request of one integration (one token) ran one at a time.
+    # every request of one integration (one token) ran one at a time. Written by the request's commit.
     now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH:
-        token.last_used_at = now
-    return token.user
+    if last_used_at is None or now - last_used_at >= TOKEN_TOUCH:
+        db.session.get(ApiToken, token_id).last_used_at = now
+    return user
+
+
+_USER_AGENCY = (sa.select(User, Agency).outerjoin(Agency, Agency.id == User.agency_id)
+                .where(User.id == sa.bindparam("user_id")))
+_TOKEN_USER = (
+    sa.select(User, Agency, ApiToken.id, ApiToken.last_used_at, ApiToken.revoked_at)
+    .join(ApiToken, ApiToken.user_id == User.id).outerjoin(Agency, Agency.id == User.agency_id)
+    .where(ApiToken.token_hash == sa.bindparam("token_hash"))
+)
 
 
 def revoke_token(token: ApiToken) -> None:

@@ -1,6 +1,9 @@
 """Dossier codes `<unit>-<YYMMDD>-<NNNN>` (Circular 01/2018/TT-VPCP Art. 19) and lookup keys."""
 import secrets
 from datetime import date
+from functools import cache
+
+import sqlalchemy as sa
 
 from .extensions import db
 from .models import Agency, CodeSequence
@@ -16,17 +19,22 @@ def next_number(agency_id: int, day: date) -> int:
     One upsert with RETURNING: the row lock serialises concurrent clerks, and a
     rolled-back intake gives its number back, so numbers have no gaps.
     """
-    dialect = db.session.get_bind().dialect.name
+    stmt = _upsert(db.session.get_bind().dialect.name)
+    return db.session.execute(stmt, {"agency_id": agency_id, "day": day}).scalar_one()
+
+
+@cache
+def _upsert(dialect: str) -> sa.Insert:
+    """The counter's upsert, built once per dialect (its parameters bound per call)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(CodeSequence).values(agency_id=agency_id, day=day, last_value=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[CodeSequence.agency_id, CodeSequence.day],
-        set_={"last_value": CodeSequence.last_value + 1},
-    ).returning(CodeSequence.last_value)
-    return db.session.execute(stmt).scalar_one()
+    table = CodeSequence.__table__
+    stmt = insert(table).values(agency_id=sa.bindparam("agency_id"), day=sa.bindparam("day"), last_value=1)
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.agency_id, table.c.day], set_={"last_value": table.c.last_value + 1},
+    ).returning(table.c.last_value)
 
 
 def format_code(identifier: str, day: date, number: int) -> str:

@@ -13,15 +13,16 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Response, request
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
-from .errors import BadRequest, ValidationError
+from . import rows
+from .errors import BadRequest, Conflict, ValidationError
 from .extensions import db
 from .models import IdempotentRequest, User, UTCDateTime
 from .timeutil import now as utcnow
@@ -78,28 +79,46 @@ def _answer(row: IdempotentRequest, fingerprint_: str | None) -> Replay:
     return Replay(row.status or 200, row.body or "", row.location)
 
 
+_PURGED: dict[int, float] = {}  # user id -> when this process last deleted their expired keys (monotonic)
+PURGE_EVERY = 60.0
+
+
+def _forget_expired(user: User, now) -> None:
+    """Delete the user's keys older than KEEP_FOR, at most once a minute per process (not on every claim)."""
+    last = _PURGED.get(user.id)
+    moment = time.monotonic()
+    if last is not None and moment - last < PURGE_EVERY:
+        return
+    db.session.execute(sa.delete(IdempotentRequest).where(
+        IdempotentRequest.user_id == user.id,
+        IdempotentRequest.created_at < sa.literal(now - KEEP_FOR, UTCDateTime())))
+    if len(_PURGED) > 10_000:
+        _PURGED.clear()
+    _PURGED[user.id] = moment
+
+
 def claim(user: User, scope: str, key: str, fingerprint_: str | None = None) -> IdempotentRequest | Replay:
-    """Claim the key for this request, or the first answer given with it. Flushes."""
+    """Claim the key for this request (written at once, in the request's transaction), or the first answer
+    given with it."""
     if not valid_key(key):
         raise BadRequest(_("%(header)s phải gồm 1 đến %(max)s ký tự ASCII in được.", header=HEADER,
                            max=MAX_KEY_LENGTH))
     now = utcnow()
-    db.session.execute(sa.delete(IdempotentRequest).where(
-        IdempotentRequest.user_id == user.id,
-        IdempotentRequest.created_at < sa.literal(now - KEEP_FOR, UTCDateTime())))
-    existing = _stored(user, scope, key)
-    if existing is not None:
-        return _answer(existing, fingerprint_)
-    row = IdempotentRequest(user_id=user.id, scope=scope, key=key, fingerprint=fingerprint_ or "", created_at=now)
-    try:
-        with db.session.begin_nested():  # a concurrent first request holds the key: wait for it here
-            db.session.add(row)
-    except IntegrityError:
+    _forget_expired(user, now)
+    values = {"user_id": user.id, "scope": scope, "key": key, "fingerprint": fingerprint_ or "", "created_at": now}
+    for _attempt in range(2):
+        # A concurrent first request holding the key makes this INSERT wait for its end, then skip the row.
+        row = rows.insert_unless_exists(IdempotentRequest, values, ("user_id", "scope", "key"))
+        if row is not None:
+            return row
         existing = _stored(user, scope, key)
-        if existing is None:
-            raise
-        return _answer(existing, fingerprint_)
-    return row
+        if existing is None or existing.created_at >= now - KEEP_FOR:
+            break
+        db.session.delete(existing)  # expired since the last purge: the key is free again
+        db.session.flush()
+    if existing is None:
+        raise Conflict(_("Yêu cầu trùng đang được xử lý; vui lòng thử lại."), code="idempotency_in_progress")
+    return _answer(existing, fingerprint_)
 
 
 def finish(row: IdempotentRequest, status: int, body: str, location: str | None = None) -> None:

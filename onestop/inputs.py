@@ -10,6 +10,7 @@ form is refused with a message on SQLite exactly as PostgreSQL would refuse it.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -196,24 +197,48 @@ def _limits(column: sa.Column):
     return None, None
 
 
+def _check_value(key: str, column: sa.Column, value) -> None:
+    if value is not None:
+        _check_limit(key, *_limits(column), value)
+
+
+def _check_limit(key: str, kind: str | None, limit: int | None, value) -> None:
+    if kind == "text" and isinstance(value, str):
+        if not storable(value):
+            raise ValidationError(_("Dữ liệu chứa ký tự không hợp lệ."), field=key)
+        if limit is not None and len(value) > limit:
+            raise ValidationError(_("Nội dung dài quá %(max)s ký tự.", max=limit), field=key)
+    elif kind == "int" and isinstance(value, int) and not -limit - 1 <= value <= limit:
+        raise ValidationError(_("Số quá lớn."), field=key)
+
+
 def check_columns(obj) -> None:
     """A row about to be written: strings storable and within their length, integers within their type."""
     state = sa.inspect(obj)
     loaded = state.dict  # only what is in memory: checking must not load anything
     for prop in state.mapper.column_attrs:
-        if prop.key not in loaded or len(prop.columns) != 1:
-            continue
-        value = loaded[prop.key]
-        if value is None:
-            continue
-        kind, limit = _limits(prop.columns[0])
-        if kind == "text" and isinstance(value, str):
-            if not storable(value):
-                raise ValidationError(_("Dữ liệu chứa ký tự không hợp lệ."), field=prop.key)
-            if limit is not None and len(value) > limit:
-                raise ValidationError(_("Nội dung dài quá %(max)s ký tự.", max=limit), field=prop.key)
-        elif kind == "int" and isinstance(value, int) and not -limit - 1 <= value <= limit:
-            raise ValidationError(_("Số quá lớn."), field=prop.key)
+        if prop.key in loaded and len(prop.columns) == 1:
+            _check_value(prop.key, prop.columns[0], loaded[prop.key])
+
+
+@cache
+def _checked_columns(model) -> dict[str, tuple[str, int | None]]:
+    """The model's columns that have a limit: key -> (kind, limit)."""
+    found = {}
+    for prop in sa.inspect(model).column_attrs:
+        if len(prop.columns) == 1:
+            kind, limit = _limits(prop.columns[0])
+            if kind is not None:
+                found[prop.key] = (kind, limit)
+    return found
+
+
+def check_row(model, values: dict) -> None:
+    """The same checks for a row written by a bulk INSERT (no flush, so no `before_flush` sees it)."""
+    columns = _checked_columns(model)
+    for key, value in values.items():
+        if value is not None and key in columns:
+            _check_limit(key, *columns[key], value)
 
 
 @event.listens_for(so.Session, "before_flush")

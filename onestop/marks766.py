@@ -101,6 +101,13 @@ def _mark_changed_days(session: Session, _context) -> None:
                 days.add(local_day(received))
             if "end" in which and finished is not None:
                 days.add(local_day(finished))
+    mark_days(session, days)
+
+
+def mark_days(session: Session, days: set[date]) -> None:
+    """Mark those of `days` that are closed already (before today): their kept counts are recounted.
+
+    Writers that insert without a flush (the intake's bulk INSERTs) call this for what they wrote."""
     if not days:
         return
     today = local_day(utcnow())

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from . import jobs
+from . import jobs, rows
 from .extensions import db
 from .models import ACTION_LABELS, ROLE_LABELS, Attachment, Dossier, DossierEvent, DossierStep, PortalSync
 from .signals import dossier_event
@@ -177,14 +177,16 @@ def problems(service: str, record: dict) -> list[str]:
     return [f"Thiếu {name}" for name in missing]
 
 
-def _add(dossier: Dossier, event: DossierEvent | None, service: str, record: dict, now: datetime) -> PortalSync:
+def _row(dossier: Dossier, event: DossierEvent | None, service: str, record: dict, now: datetime) -> dict:
     reasons = problems(service, record)
-    row = PortalSync(
-        dossier_id=dossier.id, event_id=event.id if event is not None else None, service=service,
-        payload=json.dumps(record, ensure_ascii=False), created_at=now, next_attempt_at=now, attempts=0,
-        state=SyncState.INVALID if reasons else SyncState.PENDING,
-        last_error="; ".join(reasons) if reasons else None,
-    )
+    return {"dossier_id": dossier.id, "event_id": event.id if event is not None else None, "service": service,
+            "payload": json.dumps(record, ensure_ascii=False), "created_at": now, "next_attempt_at": now,
+            "attempts": 0, "state": SyncState.INVALID if reasons else SyncState.PENDING,
+            "last_error": "; ".join(reasons) if reasons else None}
+
+
+def _add(dossier: Dossier, event: DossierEvent | None, service: str, record: dict, now: datetime) -> PortalSync:
+    row = PortalSync(**_row(dossier, event, service, record, now))
     db.session.add(row)
     return row
 
@@ -194,10 +196,13 @@ def on_dossier_event(dossier: Dossier, event: DossierEvent, actor=None, **_) -> 
     if event.status_to is None or event.status_from == event.status_to:
         return
     now = event.at or utcnow()
-    db.session.flush()
-    # Only the first event of a dossier (intake, online submission) has no status before it.
-    _add(dossier, event, service_dossier(), dossier_record(dossier, new=event.status_from is None), now)
-    _add(dossier, event, service_progress(), progress_record(dossier, event), now)
+    if event.id is None or dossier.id is None:
+        db.session.flush()
+    # Only the first event of a dossier (intake, online submission) has no status before it. Both records
+    # go in at once (one INSERT, no flush of their own).
+    rows.write(PortalSync, [
+        _row(dossier, event, service_dossier(), dossier_record(dossier, new=event.status_from is None), now),
+        _row(dossier, event, service_progress(), progress_record(dossier, event), now)])
 
 
 def resend_dossier(dossier: Dossier, now: datetime | None = None) -> PortalSync:

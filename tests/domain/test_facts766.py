@@ -234,3 +234,23 @@ def test_rebuild_and_keep_up_commands(app, province):
     result = runner.invoke(app.cli, ["onestop", "score766", "keep-up"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "Đã chốt 0 ngày" in result.output
+
+
+def test_a_dossier_received_on_a_closed_day_marks_that_day(province):
+    """A postal dossier logged today with yesterday's receipt date: written without a flush, it still marks."""
+    now = province["now"]
+    yesterday = now - timedelta(days=1)
+    day = Period("custom", local_day(yesterday), local_day(yesterday))
+
+    def received(fx):
+        return sum(c["new"] for _, _, c in fx.buckets)
+
+    before = received(score766.facts(day, Scope(None), as_of=now))
+    d = receive("1.009994", at=yesterday, channel="postal")
+    assert local_day(d.received_at) < local_day(now)
+    marked = set(db.session.execute(sa.select(score766_dirty.c.day)).scalars())
+    assert local_day(yesterday) in marked
+    facts766.keep_up(now)
+    db.session.commit()
+    kept = score766.facts(day, Scope(None), as_of=now)
+    assert received(kept) == before + 1 == received(score766.counted_from_dossiers(day, Scope(None), as_of=now))

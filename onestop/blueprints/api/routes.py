@@ -7,17 +7,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask import Response, jsonify, request, url_for
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ... import idempotency, policy, queries, workflow
 from ...calendar import get_calendar
 from ...errors import BadRequest, PermissionDenied, UnsupportedMediaType, ValidationError
 from ...extensions import csrf, db
 from ...inputs import DB_INT_MAX, check_strings
-from ...models import Agency, Procedure, RouteStep
+from ...models import Procedure, RouteStep
 from ...text import like_pattern
 from ...timeutil import local, parse_iso
 from . import bp, openapi, serialize
@@ -142,26 +140,6 @@ def procedures():
     return jsonify({"items": items})
 
 
-def intake_procedure(code: str, user) -> Procedure | None:
-    """The procedure with its route and the route's agencies, and the clerk's desk, in one statement.
-
-    Intake reads all of them (the desk receives and opens the code, the route becomes the steps, the
-    answer names each step's agency): loaded together here, the later reads find them in the session.
-    """
-    stmt = (
-        db.select(Procedure, Agency).where(Procedure.code == code)
-        .outerjoin(Agency, Agency.id == user.agency_id)
-        .options(joinedload(Procedure.route).joinedload(RouteStep.agency))
-    )
-    row = db.session.execute(stmt).unique().first()
-    if row is None:
-        return None
-    procedure, desk = row
-    if desk is not None and "agency" not in sa.inspect(user).dict:
-        set_committed_value(user, "agency", desk)  # the session holds its rows weakly: keep the desk
-    return procedure
-
-
 @bp.post("/dossiers")
 @token_required("clerk")
 def create_dossier():
@@ -173,7 +151,7 @@ def create_dossier():
     code = body.get("procedure_code")
     if not isinstance(code, str) or not code.strip():
         raise ValidationError("Mã thủ tục (procedure_code) là bắt buộc.", field="procedure_code")
-    procedure = intake_procedure(code.strip(), current_api_user())
+    procedure = workflow.intake_procedure(code.strip())
     if procedure is None:
         raise ValidationError(f"Không tìm thấy thủ tục có mã {code.strip()[:60]}.", field="procedure_code")
     accept = body.get("accept")

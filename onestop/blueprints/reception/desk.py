@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ... import pagination, policy
+from ... import pagination, policy, workflow
 from ... import status as st
 from ...errors import ValidationError
 from ...extensions import db
@@ -40,9 +40,10 @@ def search_procedures(agency_id: int, q: str | None, limit: int = 30) -> list[Pr
 
 
 def procedure_by_code(code: str | None) -> Procedure | None:
+    """The procedure with its route and the route's agencies, which the intake reads (one statement)."""
     if not code:
         return None
-    return db.session.execute(sa.select(Procedure).filter_by(code=code.strip())).scalar_one_or_none()
+    return workflow.intake_procedure(code.strip())
 
 
 def latest_applicant(user: User, id_number: str) -> Dossier | None:
