@@ -25,7 +25,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'onestop.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping: onestop/pool.py pings only the connections that rested in the pool (issue 18).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    ONESTOP_DB_PING_IDLE_SECONDS = float(os.environ.get("ONESTOP_DB_PING_IDLE_SECONDS") or 1.0)
     # A PostgreSQL hot standby for reports, the public scoreboard and exports (empty: everything on the primary).
     DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL") or None
     ONESTOP_TIMEZONE = os.environ.get("ONESTOP_TIMEZONE", "Asia/Ho_Chi_Minh")

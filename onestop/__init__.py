@@ -172,7 +172,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 def select_locale() -> str:
     """The user's chosen language (session or profile), Vietnamese by default."""
-    chosen = session.get("lang") if request else None
+    if not request or not session:
+        return "vi"  # no session, so nobody signed in (there is no remember-me cookie): nothing to load
+    chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
@@ -182,8 +184,9 @@ def select_locale() -> str:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    from . import replica
+    from . import pool, replica
 
+    pool.init_app(app)
     replica.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=str(BASE_DIR / "migrations"))
     login_manager.init_app(app)

@@ -6,6 +6,7 @@ on a free loopback port), so it never touches the shared cluster and runs in the
 from __future__ import annotations
 
 import tempfile
+import time
 import threading
 import urllib.error
 import urllib.parse
@@ -130,7 +131,8 @@ def test_requests_fail_cleanly_during_the_outage_and_recover_without_restart(ser
     finally:
         server.start()
 
-    # Same app, same pool: the first requests after the restart already work (pool_pre_ping).
+    # Same app, same pool: the first requests after the restart already work (onestop/pool.py pings the
+    # connections that rested in the pool).
     assert client.get("/healthz").get_json() == {"status": "ok", "db": "ok"}
     r = client.post("/api/v1/dossiers", json=body, headers=headers)
     assert r.status_code == 201
@@ -159,3 +161,41 @@ def test_the_server_dying_before_commit_leaves_no_half_written_dossier(server, s
     assert r.status_code == 201 and r.get_json()["code"].endswith("-0002")
     with app.app_context():
         assert len(consistent()) == 2
+
+
+def test_only_a_connection_that_rested_is_pinged_and_a_dead_one_is_replaced(server, served, monkeypatch):
+    """onestop/pool.py: no ping for a connection back from use a moment ago (the busy path); a ping after a
+    rest longer than ONESTOP_DB_PING_IDLE_SECONDS; and a connection the server ended meanwhile is replaced
+    before the request uses it."""
+    app, headers, body = served
+    client = app.test_client()
+    with app.app_context():
+        engine = db.engine
+    pings = []
+    real_ping = engine.dialect.do_ping
+
+    def counting(dbapi_connection):
+        pings.append(1)
+        return real_ping(dbapi_connection)
+
+    monkeypatch.setattr(engine.dialect, "do_ping", counting)
+    assert client.get("/healthz").status_code == 200
+    for _ in range(3):
+        assert client.get("/healthz").status_code == 200
+    assert pings == [], "a connection used a moment ago was pinged"
+    idle = app.config["ONESTOP_DB_PING_IDLE_SECONDS"]
+    time.sleep(idle + 0.2)
+    assert client.get("/healthz").status_code == 200
+    assert pings == [1]
+    # An administrator (or a firewall) ends the resting connection: the next request still succeeds.
+    other = sa.create_engine(server.url(), poolclass=sa.pool.NullPool)
+    with other.connect() as conn:
+        ended = conn.execute(sa.text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")).scalar()
+    other.dispose()
+    assert ended >= 1
+    time.sleep(idle + 0.2)
+    r = client.post("/api/v1/dossiers", json=body, headers=headers)
+    assert r.status_code == 201, r.get_data(as_text=True)
+    assert len(pings) >= 2
