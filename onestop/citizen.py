@@ -21,14 +21,15 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
 
 from . import audit, caches, deadlines, transaction, validation
 from .calendar import get_calendar
 from .errors import Conflict, NotFound, ValidationError
 from .extensions import db
+from .i18n import gettext as _
 from .inputs import storable
 from .models import (
     Attachment,
@@ -160,7 +161,18 @@ def _lookup_statement():
         .outerjoin(step, sa.and_(step.dossier_id == Dossier.id, step.started_at.is_not(None)))
         .where(Dossier.code == sa.bindparam("code"))
         .order_by(step.seq, step.id)
+        .options(load_only(*(getattr(Dossier, name) for name in VIEW_COLUMNS)))
     )
+
+
+#: The dossier's columns the citizen's views read (of its 49; the others load on first use, if ever): each
+#: column read costs the driver and the ORM per row, and the lookup is the busiest public read (issue 18).
+VIEW_COLUMNS = (
+    "id", "code", "lookup_key", "procedure_id", "receiving_agency_id", "current_agency_id", "status",
+    "applicant_name", "applicant_id_number", "applicant_tax_code", "received_at", "due_at", "original_due_at",
+    "finished_at", "returned_at", "finish_state", "paused_at", "payment_amount", "apology_reason",
+    "electronic_result", "completion_requested_at",
+)
 
 
 _LOOKUP = None  # built on first use (the mappers must be configured)

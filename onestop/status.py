@@ -12,6 +12,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from . import i18n
+
 # Each vocabulary's labels, registered below its class (lazy strings, translated when rendered).
 _LABELS: dict[type, dict] = {}
 
@@ -21,7 +23,7 @@ class _Labelled(StrEnum):
 
     @property
     def label(self) -> str:
-        return str(_LABELS[type(self)][self])
+        return i18n.label(_LABELS[type(self)][self])
 
     @property
     def lazy_label(self):

@@ -1,15 +1,15 @@
 """Jinja filters and globals: Vietnamese dates, money, status and deadline labels."""
 import logging
 
-from flask import Flask, g, has_app_context, has_request_context, url_for
-from flask_babel import Domain, get_locale, get_translations
+from flask import Flask, has_request_context, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import inbox
+from . import i18n, inbox
 from .models import ROLE_LABELS
 from .status import Channel, DeadlineState, DossierStatus, Rating, StepResult
 from .timeutil import fmt_date, fmt_datetime, iso, local
@@ -46,76 +46,10 @@ def number(value, digits: int = 0) -> str:
     return text
 
 
-_TRANSLATIONS = "onestop_translations"  # on Flask-Babel's per-context namespace: (locale, domain, translations)
-
-
-def _babel_space() -> dict | None:
-    """Flask-Babel's per-context namespace (its cached locale and domain), None outside a context."""
-    if not has_app_context():
-        return None
-    ns = g._get_current_object().__dict__.get("_flask_babel")
-    return ns.__dict__ if ns is not None else None
-
-
-def _kept(domain=None):
-    """The translations kept for this context's locale and `domain` (default: the context's), else None."""
-    space = _babel_space()
-    if space is None:
-        return None
-    hit = space.get(_TRANSLATIONS)
-    if hit is None or hit[0] is None or hit[0] is not space.get("babel_locale"):
-        return None
-    if hit[1] is not (space.get("babel_domain") if domain is None else domain):
-        return None
-    return hit[2]
-
-
-def _keep(domain, found) -> None:
-    space = _babel_space()
-    if space is not None:
-        space[_TRANSLATIONS] = (space.get("babel_locale"), domain, found)
-
-
-class KeptDomain(Domain):
-    """Flask-Babel's default domain, keeping the translations it found once per locale and context (issue 18).
-
-    Flask-Babel looks `g`, the domain, the locale and its string form up again for every string (a lookup
-    page has fifty); this keeps what it found beside its own cached locale, keyed by that locale object
-    and this domain, so `force_locale` and `refresh` (which replace the locale) are followed at once.
-    """
-
-    def get_translations(self):
-        found = _kept(self)
-        if found is None:
-            found = super().get_translations()
-            if _babel_space() is not None and _babel_space().get("babel_domain") is self:
-                _keep(self, found)
-        return found
-
-
-def translations():
-    """The current locale's translations (what `flask_babel.get_translations()` answers), cheaply."""
-    found = _kept()
-    if found is None:
-        found = get_translations()
-        space = _babel_space()
-        if space is not None:
-            _keep(space.get("babel_domain"), found)
-    return found
-
-
-def _install_kept_domain(app: Flask) -> None:
-    """Make the default domain of Flask-Babel (a cached property of the shared `Babel`) a KeptDomain."""
-    config = app.extensions["babel"]
-    instance = config.instance
-    if not isinstance(instance.__dict__.get("domain_instance"), KeptDomain):
-        instance.domain_instance = KeptDomain(domain=config.default_domain)
-
-
 @pass_context
 def _gettext(context, string, /, **variables):
     """Jinja's newstyle `_()`/`gettext()` (jinja2.ext), without its three nested `context.call`s per string."""
-    rv = translations().ugettext(string)
+    rv = i18n.translations().ugettext(string)
     if context.eval_ctx.autoescape:
         rv = Markup(rv)
     return rv % variables  # always a format string, as newstyle gettext does
@@ -124,7 +58,7 @@ def _gettext(context, string, /, **variables):
 @pass_context
 def _ngettext(context, singular, plural, num, /, **variables):
     variables.setdefault("num", num)
-    rv = translations().ungettext(singular, plural, num)
+    rv = i18n.translations().ungettext(singular, plural, num)
     if context.eval_ctx.autoescape:
         rv = Markup(rv)
     return rv % variables
@@ -132,7 +66,7 @@ def _ngettext(context, singular, plural, num, /, **variables):
 
 def register(app: Flask) -> None:
     # After Flask-Babel's init_app (which installed the slower callables): the same newstyle semantics.
-    _install_kept_domain(app)
+    i18n.install_kept_domain(app)
     app.jinja_env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
     app.jinja_env.filters.update(
         date=fmt_date, datetime=fmt_datetime, iso=iso, money=money, number=number, localtime=local,

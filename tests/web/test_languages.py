@@ -337,3 +337,28 @@ def test_the_english_catalogue_is_complete_and_compiled():
         return {flat(m.id): flat(m.string) for m in catalog if m.id}
 
     assert pairs(po) == pairs(mo)
+
+
+def test_a_visitor_switches_language_with_a_link_and_gets_no_cookie_for_reading(app, demo):
+    """Public pages carry a plain link (issue 18): reading them sets no session cookie; the link switches."""
+    d = receive("1.009994")
+    visitor = app.test_client()
+    r = visitor.get(f"/lookup/{d.code}?key={d.lookup_key}")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Set-Cookie" not in r.headers
+    link = re.search(r'<a[^>]*id="language-switch"[^>]*href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert link.startswith("/lang/en?next=") and 'action="/lang/' not in page
+    r = visitor.get(link)
+    assert r.status_code == 302 and r.headers["Location"] == f"/lookup/{d.code}?key={d.lookup_key}"
+    english = visitor.get(r.headers["Location"]).get_data(as_text=True)
+    assert "Tiếng Việt" in english and '<html lang="en">' in english
+    assert visitor.get("/lang/vi?next=https://evil.example/").headers["Location"] == "/"
+
+
+def test_staff_switch_with_the_posted_form_and_a_link_does_not_touch_the_profile(app, client, auth, demo):
+    auth.login("tiepnhan")
+    page = client.get("/reception/").get_data(as_text=True)
+    assert re.search(r'<form method="post" action="/lang/en"', page) and 'id="language-switch"' not in page
+    client.get("/lang/en?next=/reception/")
+    assert user("tiepnhan").locale != "en"  # only the posted form (with its CSRF token) saves the profile
+    assert "Reception desk" in client.get("/reception/").get_data(as_text=True)

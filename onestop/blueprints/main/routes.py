@@ -42,12 +42,19 @@ def healthz():
         return jsonify(status="error", db="unavailable"), 503
 
 
-@bp.route("/lang/<code>", methods=["POST"])
+@bp.route("/lang/<code>", methods=["GET", "POST"])
 def set_language(code: str):
-    """Remember the chosen language in the session (and the profile of a signed-in user)."""
+    """Remember the chosen language in the session (and, posted by a signed-in user, in their profile).
+
+    Public pages switch with a plain link (GET): a visitor who only reads gets no session cookie, and no
+    CSRF token is made for every page (issue 18); the choice is kept in the session alone, and a link from
+    elsewhere can change no more than the language of the pages. Staff pages post the form with its CSRF
+    token, which also saves the choice in the profile.
+    """
     if code not in LANGUAGES:
         abort(404)
     session["lang"] = code
-    if current_user.is_authenticated:
+    if request.method == "POST" and current_user.is_authenticated:
         current_user.locale = code  # committed with the request
-    return redirect(safe_next(request.form.get("next"), url_for("main.index")))
+    target = request.form.get("next") if request.method == "POST" else request.args.get("next")
+    return redirect(safe_next(target, url_for("main.index")))
