@@ -178,6 +178,12 @@ def table(results: dict) -> str:
         rows.append((f"intake {it['dossiers']} by {it['clients']} clients", f"{it['per_second']:.0f} dossiers/s",
                      f"p95 {it['p95_ms']} ms, dup {it['duplicate_codes']}, gaps {it['gaps']}, "
                      f"missing {it['missing']}, ok={it['ok']}"))
+    if isinstance(it, dict) and isinstance(it.get("web"), dict) and "error" in it["web"]:
+        rows.append(("intake, web form beside API", "FAILED", it["web"]["error"][:80]))
+    elif isinstance(it, dict) and isinstance(it.get("web"), dict):
+        w, a = it["web"]["web_post"], it["web"]["api_post"]
+        rows.append(("intake, 1 client: web form POST / API POST", f"{w['median_ms']} / {a['median_ms']} ms",
+                     f"p95 {w['p95_ms']} / {a['p95_ms']} ms, x{it['web']['ratio']}, {w['stored']} new by the form"))
     rc = results.get("receipt")
     if isinstance(rc, dict) and "first_render_ms" in rc:
         rows.append(("receipt first render", f"{rc['first_render_ms']} ms",
@@ -228,6 +234,11 @@ def goals(results: dict) -> list[tuple[str, str, str, bool | None]]:
         rows.append((f"intake, {it['clients']} API clients", ">= 200 dossiers/s, no dup/gap",
                      f"{it['per_second']:.0f}/s, dup {it['duplicate_codes']}, gaps {it['gaps']}",
                      it["per_second"] >= 200 and it.get("ok", True)))
+    if isinstance(it, dict) and isinstance(it.get("web"), dict) and "ratio" in it["web"]:
+        w = it["web"]
+        rows.append(("web intake page / API intake (1 client, median)", "<= 2 x",
+                     f"{w['web_post']['median_ms']} / {w['api_post']['median_ms']} ms = {w['ratio']} x",
+                     w["holds"]))
     rc = results.get("receipt")
     if isinstance(rc, dict) and "ratio" in rc:
         rows.append(("receipt first render / bare WeasyPrint", "<= 1.5 x", f"{rc['ratio']} x", rc["ratio_holds"]))
