@@ -23,7 +23,6 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import load_only
 
 from . import audit, caches, deadlines, transaction, validation
 from .calendar import get_calendar
@@ -35,6 +34,7 @@ from .models import (
     Attachment,
     Dossier,
     DossierEvent,
+    DossierStatusFacts,
     DossierStep,
     Feedback,
     LookupFailure,
@@ -54,19 +54,44 @@ _DUMMY_SECRET = "0" * 12
 ID_FAILURES_DEFAULT = 10
 
 
+class DossierFacts(DossierStatusFacts):
+    """The columns of a dossier the citizen's views read (`VIEW_COLUMNS`), as attributes, without the ORM."""
+
+    def __init__(self, row):
+        self.__dict__.update(zip(VIEW_COLUMNS, row, strict=False))
+
+
+@dataclass
+class FeedbackFacts:
+    """The rating as the views show it."""
+
+    rating: str
+    comment: str | None
+    created_at: datetime
+
+    @property
+    def rating_label(self) -> str:
+        return Rating(self.rating).label
+
+
 @dataclass
 class Lookup:
     """A dossier found for a citizen, and whether the second factor was right.
 
-    `steps`, `feedback` and `result_id` were read in the same statement as the dossier (issue 18):
-    the started steps as the view shows them, the rating, the id of the latest result file.
+    Read in one statement (issue 18): `facts`, the dossier's columns the views read; the started steps as the
+    view shows them, the rating, the id of the latest result file. `dossier`, the ORM object, is loaded on
+    first use only (rating it, filing a PAKN about it, answering online).
     """
 
-    dossier: Dossier
+    facts: DossierFacts
     full: bool
     steps: list[dict] | None = None
-    feedback: Feedback | None = None
+    feedback: FeedbackFacts | None = None
     result_id: int | None = None
+
+    @property
+    def dossier(self) -> Dossier:
+        return db.session.get(Dossier, self.facts.id)
 
 
 def normalize_code(code) -> str | None:
@@ -145,28 +170,30 @@ def _forget_failures(dossier: Dossier) -> None:
 def _lookup_statement():
     """The dossier by its code with everything the citizen's view reads, in one indexed statement (issue 18).
 
-    One row per started step (outer joins: a dossier without any still gives one row): the count of wrong
-    keys, the rating, the latest result file's id (a correlated max over `ix_attachments_dossier_kind`) and
-    the shown columns of the step, in the view's order.
+    One row per started step (outer joins: a dossier without any still gives one row): the view's columns of
+    the dossier, the count of wrong keys, the rating, the latest result file's id (a correlated max over
+    `ix_attachments_dossier_kind`) and the shown columns of the step, in the view's order. Plain columns,
+    no ORM objects: loading the entity was most of the lookup's cost beside the SQL.
     """
     step = DossierStep
     latest_result = (sa.select(sa.func.max(Attachment.id))
                      .where(Attachment.dossier_id == Dossier.id, Attachment.kind == "result")
                      .correlate(Dossier).scalar_subquery())
     return (
-        sa.select(Dossier, LookupFailure.failures, Feedback, latest_result.label("result_id"),
-                  step.agency_id, step.task, step.started_at, step.due_at, step.finished_at, step.result)
+        sa.select(*(getattr(Dossier, name) for name in VIEW_COLUMNS), LookupFailure.failures,
+                  Feedback.rating.label("feedback_rating"), Feedback.comment.label("feedback_comment"),
+                  Feedback.created_at.label("feedback_at"), latest_result.label("result_id"),
+                  step.agency_id, step.task, step.started_at.label("step_started_at"),
+                  step.due_at.label("step_due_at"), step.finished_at.label("step_finished_at"), step.result)
         .outerjoin(LookupFailure, LookupFailure.dossier_id == Dossier.id)
         .outerjoin(Feedback, Feedback.dossier_id == Dossier.id)
         .outerjoin(step, sa.and_(step.dossier_id == Dossier.id, step.started_at.is_not(None)))
         .where(Dossier.code == sa.bindparam("code"))
         .order_by(step.seq, step.id)
-        .options(load_only(*(getattr(Dossier, name) for name in VIEW_COLUMNS)))
     )
 
 
-#: The dossier's columns the citizen's views read (of its 49; the others load on first use, if ever): each
-#: column read costs the driver and the ORM per row, and the lookup is the busiest public read (issue 18).
+#: The dossier's columns the citizen's views read (of its 49), in the lookup statement's order.
 VIEW_COLUMNS = (
     "id", "code", "lookup_key", "procedure_id", "receiving_agency_id", "current_agency_id", "status",
     "applicant_name", "applicant_id_number", "applicant_tax_code", "received_at", "due_at", "original_due_at",
@@ -190,12 +217,16 @@ def find_for_citizen(code, key=None, now: datetime | None = None) -> Lookup:
     if code is not None:
         if _LOOKUP is None:
             _LOOKUP = _lookup_statement()
-        rows = db.session.execute(_LOOKUP, {"code": code}).all()
+        rows = db.session.connection().execute(_LOOKUP, {"code": code}).all()
         if rows:
             first = rows[0]
-            dossier, failures = first[0], first[1] or 0
-            found = Lookup(dossier, False, steps=[_step_view(r) for r in rows if r.started_at is not None],
-                           feedback=first[2], result_id=first.result_id)
+            dossier, failures = DossierFacts(first), first.failures or 0
+            feedback = (FeedbackFacts(first.feedback_rating, first.feedback_comment, first.feedback_at)
+                        if first.feedback_rating is not None else None)
+            steps = [_step_view(r.agency_id, r.task, r.step_started_at, r.step_due_at, r.step_finished_at, r.result)
+                     for r in rows if r.step_started_at is not None]
+            found = Lookup(dossier, False, steps=steps,
+                           feedback=feedback, result_id=first.result_id)
     if key is None:
         if dossier is None:
             raise NotFound(str(NOT_FOUND_MESSAGE))
@@ -253,15 +284,15 @@ def _last_event(dossier: Dossier, *actions: str) -> DossierEvent | None:
     ).scalar_one_or_none()
 
 
-def _step_view(step) -> dict:
-    result = StepResult.parse(step.result)
+def _step_view(agency_id, task, started_at, due_at, finished_at, result_value) -> dict:
+    result = StepResult.parse(result_value)
     return {
-        "agency": _agency(step.agency_id),
-        "task": step.task,
-        "started_at": iso(step.started_at),
-        "due_at": iso(step.due_at),
-        "finished_at": iso(step.finished_at),
-        "result": step.result,
+        "agency": _agency(agency_id),
+        "task": task,
+        "started_at": iso(started_at),
+        "due_at": iso(due_at),
+        "finished_at": iso(finished_at),
+        "result": result_value,
         "result_label": (result.label if result else "") or None,
     }
 
@@ -274,7 +305,7 @@ def _steps(dossier: Dossier) -> list[dict]:
         .where(DossierStep.dossier_id == dossier.id, DossierStep.started_at.is_not(None))
         .order_by(DossierStep.seq, DossierStep.id)
     ).all()
-    return [_step_view(step) for step in rows]
+    return [_step_view(*step) for step in rows]
 
 
 def collection_place(dossier: Dossier) -> dict:
@@ -354,7 +385,7 @@ _UNREAD = object()
 
 def view_of(found: Lookup, now: datetime | None = None) -> dict:
     """The citizen's view of what `find_for_citizen` found, from what it read with the dossier."""
-    return public_view(found.dossier, found.full, now, steps=found.steps, feedback=found.feedback)
+    return public_view(found.facts, found.full, now, steps=found.steps, feedback=found.feedback)
 
 
 def public_view(dossier: Dossier, full: bool, now: datetime | None = None, *, steps: list[dict] | None = None,
@@ -406,7 +437,7 @@ def _personal_part(dossier: Dossier, feedback=_UNREAD) -> dict:
             "documents": list((event.data or {}).get("documents") or []) if event else [],
             "reason": event.note if event else None,
             "requested_at": iso(event.at) if event else None,
-            "bring_to": dossier.receiving_agency.name,
+            "bring_to": caches.agency(dossier.receiving_agency_id).name,
         }
     if status == S.AWAITING_PAYMENT:
         details["payment"] = {"amount": dossier.payment_amount}
@@ -429,7 +460,7 @@ def _personal_part(dossier: Dossier, feedback=_UNREAD) -> dict:
         "details": details,
         "feedback": None if feedback is None else {
             "rating": feedback.rating,
-            "rating_label": feedback.rating_label,
+            "rating_label": Rating(feedback.rating).label,
             "comment": feedback.comment,
             "created_at": iso(feedback.created_at),
         },

@@ -281,7 +281,23 @@ class RouteStep(db.Model):
     agency: so.Mapped["Agency"] = so.relationship()
 
 
-class Dossier(db.Model):
+class DossierStatusFacts:
+    """What a dossier's status says, for the ORM dossier and for the rows read without it (citizen.py)."""
+
+    @property
+    def status_label(self) -> str:
+        return DossierStatus(self.status).label
+
+    @property
+    def status_code(self) -> int:
+        return DossierStatus(self.status).code
+
+    @property
+    def is_open(self) -> bool:
+        return DossierStatus(self.status).is_open
+
+
+class Dossier(DossierStatusFacts, db.Model):
     __tablename__ = "dossiers"
     __table_args__ = (
         sa.Index("ix_dossiers_agency_status_due", "current_agency_id", "status", "due_at", "id"),
@@ -385,21 +401,9 @@ class Dossier(db.Model):
     )
 
     @property
-    def status_label(self) -> str:
-        return DossierStatus(self.status).label
-
-    @property
-    def status_code(self) -> int:
-        return DossierStatus(self.status).code
-
-    @property
     def channel_label(self) -> str:
         channel = Channel.parse(self.channel)
         return channel.label if channel else str(self.channel)
-
-    @property
-    def is_open(self) -> bool:
-        return DossierStatus(self.status).is_open
 
     def __repr__(self) -> str:
         return f"<Dossier {self.code} {self.status}>"

@@ -37,7 +37,7 @@ def lookup_feedback(code: str):
     feedback = citizen.submit_feedback(found.dossier, body.get("rating"), body.get("comment"),
                                        asked_money=body.get("asked_money"), came_again=body.get("came_again"))
     answer = {
-        "code": found.dossier.code,
+        "code": found.facts.code,
         "rating": feedback.rating,
         "rating_label": feedback.rating_label,
         "comment": feedback.comment,
