@@ -97,14 +97,21 @@ def test_the_translations_kept_per_request_follow_the_language(app):
     from flask import render_template_string, session
     from flask_babel import force_locale, gettext, refresh
 
+    from onestop import i18n
+    from onestop.status import DossierStatus
+
     with app.test_request_context("/"):
         session["lang"] = "en"
         assert gettext("Mã hồ sơ") == "Dossier code"
         assert render_template_string("{{ _('Mã hồ sơ') }}") == "Dossier code"
+        english_label = DossierStatus.RETURNED.label
+        assert english_label != "Đã trả kết quả" and english_label == i18n.gettext("Đã trả kết quả")
         with force_locale("vi"):  # e.g. a notice written in Vietnamese during an English request
             assert gettext("Mã hồ sơ") == "Mã hồ sơ"
             assert render_template_string("{{ _('Mã hồ sơ') }}") == "Mã hồ sơ"
+            assert DossierStatus.RETURNED.label == "Đã trả kết quả"  # the vocabularies' labels too (i18n.label)
         assert gettext("Mã hồ sơ") == "Dossier code"
+        assert DossierStatus.RETURNED.label == english_label
         session["lang"] = "vi"
         refresh()
         assert render_template_string("{{ _('Mã hồ sơ') }}") == "Mã hồ sơ"

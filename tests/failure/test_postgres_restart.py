@@ -6,8 +6,8 @@ on a free loopback port), so it never touches the shared cluster and runs in the
 from __future__ import annotations
 
 import tempfile
-import time
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
