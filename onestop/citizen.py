@@ -24,7 +24,7 @@ from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, caches, deadlines, transaction, validation
+from . import audit, caches, deadlines, rows, transaction, validation
 from .calendar import get_calendar
 from .errors import Conflict, NotFound, ValidationError
 from .extensions import db
@@ -151,11 +151,7 @@ def key_matches(dossier: Dossier | None, key: str, *, id_allowed: bool = True) -
 
 def _count_failure(dossier: Dossier, now: datetime) -> None:
     """One more wrong second factor for the dossier, kept although the answer is a 404."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = rows.dialect_insert(db.session.get_bind().dialect.name)
     stmt = insert(LookupFailure).values(dossier_id=dossier.id, failures=1, last_failed_at=now)
     db.session.execute(stmt.on_conflict_do_update(
         index_elements=[LookupFailure.dossier_id],

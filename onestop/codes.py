@@ -5,6 +5,7 @@ from functools import cache
 
 import sqlalchemy as sa
 
+from . import rows
 from .extensions import db
 from .models import Agency, CodeSequence
 
@@ -26,10 +27,7 @@ def next_number(agency_id: int, day: date) -> int:
 @cache
 def _upsert(dialect: str) -> sa.Insert:
     """The counter's upsert, built once per dialect (its parameters bound per call)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = rows.dialect_insert(dialect)
     table = CodeSequence.__table__
     stmt = insert(table).values(agency_id=sa.bindparam("agency_id"), day=sa.bindparam("day"), last_value=1)
     return stmt.on_conflict_do_update(

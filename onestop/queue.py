@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from . import audit
+from . import audit, rows
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
 from .extensions import db
 from .models import Agency, CounterRating, Dossier, QueueCounter, QueueSequence, QueueTicket, User, UTCDateTime
@@ -91,11 +91,7 @@ def today(now: datetime | None = None) -> date:
 # -- taking a number -----------------------------------------------------------
 
 def _next_number(agency_id: int, day: date) -> int:
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = rows.dialect_insert(db.session.get_bind().dialect.name)
     stmt = insert(QueueSequence).values(agency_id=agency_id, day=day, last_value=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=[QueueSequence.agency_id, QueueSequence.day],

@@ -106,15 +106,20 @@ def _attach(session, model, key: str, row: dict, ident):
     return obj
 
 
+def dialect_insert(dialect: str):
+    """The INSERT constructor with ON CONFLICT for the database in use (PostgreSQL, else SQLite)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 @cache
 def _plan_unless(model, keys: tuple[str, ...], dialect: str) -> sa.Insert:
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
     table = sa.inspect(model).local_table
     (pk,) = sa.inspect(model).primary_key
-    return (dialect_insert(table).on_conflict_do_nothing(index_elements=[table.c[k] for k in keys])
+    return (dialect_insert(dialect)(table).on_conflict_do_nothing(index_elements=[table.c[k] for k in keys])
             .returning(table.c[pk.key]))
 
 

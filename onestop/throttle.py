@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from . import rows
 from .extensions import db
 from .models import SignInThrottle, UTCDateTime
 
@@ -79,11 +80,7 @@ def _row(kind: str, account: str = "", address: str = "", *, lock: bool = False)
 
 def _claim(kind: str, account: str, address: str, now: datetime) -> SignInThrottle:
     """The counter row, created if missing and locked for this transaction (concurrent attempts queue here)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = rows.dialect_insert(db.session.get_bind().dialect.name)
     db.session.execute(insert(SignInThrottle).values(**_key(kind, account, address), failures=0, updated_at=now)
                        .on_conflict_do_nothing())
     return _row(kind, account, address, lock=True)
